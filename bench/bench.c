@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* bench.c - the table of benchmarks that `phonecore bench` runs. */
+#include <string.h>
+
+#include "bench_pvt.h"
+
+/* One line per benchmark; `phonecore bench all` runs them in this order. */
+static const struct pc_bench_desc benches[] = {
+	{ "ring", "lock-free rings: SPSC/MPMC throughput and hand-off latency vs DPDK rte_ring",
+	  pc_bench_ring_run },
+	{ "pool",
+	  "packet pool: alloc/free, local and cross-thread, vs DPDK rte_pktmbuf/rte_mempool",
+	  pc_bench_pool_run },
+};
+
+const struct pc_bench_desc *pc_bench_list(size_t *n)
+{
+	*n = sizeof(benches) / sizeof(benches[0]);
+	return benches;
+}
+
+const struct pc_bench_desc *pc_bench_find(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (strcmp(benches[i].name, name) == 0)
+			return &benches[i];
+	return NULL;
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_pvt.h - what the benchmarks in bench/ share: the result report (table, JSON, SVG),
+ * pinned threads and their start line, the clocks, and DPDK's EAL. Internal to bench/.
+ *
+ * Nothing here includes DPDK: eal.c keeps DPDK's headers to itself and hands out plain C.
+ *
+ * Thread context: report and EAL functions on the benchmark's calling thread; the clock and
+ * start-line helpers on any thread. Allocates: report functions and thread start only.
+ */
+#ifndef PC_BENCH_PVT_H
+#define PC_BENCH_PVT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pc_atomic.h"
+#include "pc_bench.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Each benchmark, defined in its own file and listed in bench.c. */
+int pc_bench_ring_run(const struct pc_bench_opts *o);
+int pc_bench_pool_run(const struct pc_bench_opts *o);
+
+/* --- the report ------------------------------------------------------------------------------- */
+
+/* Which way a metric is better: it decides how the speedup is taken. */
+enum pc_bench_better {
+	PC_BENCH_HIGHER_BETTER, /* rates: speedup = ours / reference */
+	PC_BENCH_LOWER_BETTER,	/* times, latencies, sizes: speedup = reference / ours */
+};
+
+struct pc_bench_report;
+
+/*
+ * pc_bench_report_create - start collecting the rows of benchmark @bench; writes *@out.
+ * @bench: borrowed, copied. @o: borrowed; must outlive the report (its paths and stream are
+ * used by pc_bench_report_finish()). Returns 0 or -ENOMEM. Allocates.
+ */
+int pc_bench_report_create(struct pc_bench_report **out, const char *bench,
+			   const struct pc_bench_opts *o);
+
+/* pc_bench_report_destroy - free the report; NULL is ignored. */
+void pc_bench_report_destroy(struct pc_bench_report *r);
+
+/*
+ * pc_bench_report_note - add one line about the setup or a caveat: printed above the table and
+ * kept in the JSON "notes". Returns 0 or -ENOMEM. Allocates.
+ */
+int pc_bench_report_note(struct pc_bench_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * pc_bench_report_row - add a result row. Strings are borrowed and copied.
+ * @ref_name:  the reference measured against (e.g. "rte_ring SP/SC"); NULL when none exists.
+ * @ref_value: the reference's figure; NAN when it could not be measured in this run (it is
+ *             then written as null, and so is the speedup).
+ * @ours:      phonecore's figure; NAN when it could not be measured.
+ * Returns 0 or -ENOMEM. Allocates.
+ */
+int pc_bench_report_row(struct pc_bench_report *r, const char *case_name, const char *metric,
+			const char *unit, enum pc_bench_better better, double ours,
+			const char *ref_name, double ref_value);
+
+/*
+ * pc_bench_report_finish - print the table to the options' stream, then write the JSON and the
+ * SVG when their paths are set (creating missing parent directories). Peak resident memory is
+ * read here, so call it once the benchmark's work is done. Returns 0, or -errno of the first
+ * file that could not be written (named on stderr).
+ */
+int pc_bench_report_finish(struct pc_bench_report *r);
+
+/* --- clocks ----------------------------------------------------------------------------------- */
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every interval the benchmarks report. */
+static inline uint64_t pc_bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * pc_bench_ticks - a cheap timestamp for per-sample latencies: the TSC on x86-64 (about 10 ns
+ * to read here, against 24 ns for clock_gettime), CLOCK_MONOTONIC elsewhere. The lfence keeps
+ * the read from moving above the loads and stores it is meant to follow. Convert with
+ * pc_bench_ns_per_tick().
+ */
+#if defined(__x86_64__)
+static inline uint64_t pc_bench_ticks(void)
+{
+	__builtin_ia32_lfence();
+	return __builtin_ia32_rdtsc();
+}
+#else
+static inline uint64_t pc_bench_ticks(void)
+{
+	return pc_bench_now_ns();
+}
+#endif
+
+/* pc_bench_ns_per_tick - nanoseconds per pc_bench_ticks() unit, calibrated against
+ * CLOCK_MONOTONIC once per process (about 20 ms the first time). Any thread. */
+double pc_bench_ns_per_tick(void);
+
+/* --- threads ---------------------------------------------------------------------------------- */
+
+/*
+ * pc_bench_cpus - the producer and consumer CPUs from @o (-1 means CPUs 0 and 1), checked to
+ * be distinct and allowed for this process. Returns 0, or -EINVAL with the reason on stderr.
+ */
+int pc_bench_cpus(const struct pc_bench_opts *o, int *producer, int *consumer);
+
+/*
+ * pc_bench_thread_start - start @fn(@arg) on a thread pinned to @cpu from its first
+ * instruction (the affinity is set in its attributes). Returns 0 or -errno (named on stderr).
+ * The caller joins it. Allocates (a thread).
+ */
+int pc_bench_thread_start(pthread_t *out, int cpu, void *(*fn)(void *), void *arg);
+
+/*
+ * A start line for the threads of one run: each calls pc_bench_start_line_wait(), and all leave
+ * it together, so that thread start-up is not timed and no thread runs alone. When a thread
+ * cannot be started, pc_bench_start_line_abort() sends the ones already waiting home.
+ */
+struct pc_bench_start_line {
+	_Atomic uint32_t waiting;
+	_Atomic uint32_t aborted;
+};
+
+static inline void pc_bench_start_line_init(struct pc_bench_start_line *s, uint32_t threads)
+{
+	atomic_init(&s->waiting, threads);
+	atomic_init(&s->aborted, 0);
+}
+
+/* Returns true when all threads arrived, false when the run was aborted: return at once. */
+static inline bool pc_bench_start_line_wait(struct pc_bench_start_line *s)
+{
+	/* The acquire load pairs with the other threads' acq_rel decrements: what they did
+	 * before arriving (their setup) is visible once all have arrived. */
+	pc_fetch_sub_acq_rel(&s->waiting, 1);
+	while (pc_load_acquire(&s->waiting) != 0) {
+		if (pc_load_relaxed(&s->aborted))
+			return false;
+		pc_cpu_pause();
+	}
+	return true;
+}
+
+static inline void pc_bench_start_line_abort(struct pc_bench_start_line *s)
+{
+	pc_store_relaxed(&s->aborted, 1);
+}
+
+/* pc_bench_median - the median of @n values (sorted in place); NAN when @n is 0. */
+double pc_bench_median(double *v, unsigned n);
+
+/*
+ * pc_bench_unsteady - for the notes: a warning when, in either set of @n sorted trial times
+ * (@b may be NULL), the slowest trial took more than 1.5 times the fastest; "" otherwise.
+ * Static storage.
+ */
+const char *pc_bench_unsteady(const double *a, const double *b, unsigned n);
+
+/* --- DPDK's EAL ------------------------------------------------------------------------------- */
+
+/*
+ * pc_bench_eal_start - bring DPDK's EAL up once per process (later calls return the first
+ * result). The calling thread's CPU affinity is kept: EAL would pin it to the main lcore.
+ * Returns 0, or -errno; on failure one line naming the reason and the arguments is printed on
+ * stderr (once), and the benchmarks report their DPDK reference rows as null.
+ */
+int pc_bench_eal_start(void);
+
+/* The EAL arguments used, as one line (valid after pc_bench_eal_start()). */
+const char *pc_bench_eal_args(void);
+
+/* Why the EAL did not start, as one line; "" when it did or was not tried. */
+const char *pc_bench_eal_error(void);
+
+/* DPDK's version string, e.g. "DPDK 22.11.11" (known without the EAL). */
+const char *pc_bench_dpdk_version(void);
+
+/*
+ * pc_bench_eal_thread_register - make the calling (non-EAL) thread a registered lcore, so that
+ * DPDK's per-lcore state (mempool caches) serves it. Pin the thread first: DPDK records its
+ * affinity here. Returns the lcore id (>= 0), or -errno with the reason on stderr.
+ */
+int pc_bench_eal_thread_register(void);
+
+/* pc_bench_eal_thread_unregister - give the calling thread's lcore id back. */
+void pc_bench_eal_thread_unregister(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PC_BENCH_PVT_H */

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench_smoke.sh PHONECORE - every benchmark runs (--quick) and writes the JSON rows it must:
+# the named cases, each with a number for phonecore, the reference and the speedup. A DPDK
+# reference that could not be measured (null) fails the test: CI must compare against it.
+set -euo pipefail
+bin=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$bin" bench all --quick --dir "$dir" >"$dir/out.txt" 2>&1 || {
+	cat "$dir/out.txt"
+	echo "FAIL: phonecore bench all --quick exited non-zero"
+	exit 1
+}
+
+fail=0
+check_case() { # file case metric
+	local f=$1 c=$2 m=$3 line
+	line=$(grep -F "\"case\": \"$c\", \"metric\": \"$m\"" "$f" || true)
+	if [[ -z "$line" ]]; then
+		echo "FAIL: $f has no row $c / $m"
+		fail=1
+		return
+	fi
+	if grep -qE '"(phonecore|reference_value|speedup)": null' <<<"$line"; then
+		echo "FAIL: $f row $c / $m has a null figure: $line"
+		fail=1
+	fi
+}
+
+for f in ring pool; do
+	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
+	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
+	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
+done
+for c in spsc/burst1 spsc/burst8 spsc/burst32 mpmc/burst1 mpmc/burst8 mpmc/burst32; do
+	check_case "$dir/ring.json" "$c" throughput
+	check_case "$dir/ring.json" "$c" ns_per_item
+done
+for m in latency_p50 latency_p99 latency_p99.9; do
+	check_case "$dir/ring.json" spsc/latency "$m"
+	check_case "$dir/ring.json" mpmc/latency "$m"
+done
+check_case "$dir/pool.json" pool/local ns_per_op
+check_case "$dir/pool.json" pool/cross-thread throughput
+
+if [[ $fail -ne 0 ]]; then
+	cat "$dir/out.txt"
+	exit 1
+fi
+echo "bench smoke: ring and pool wrote every row with its same-run reference"
