@@ -52,6 +52,9 @@ extern "C" {
 #define PC_PKT_NAME_MAX 32
 
 #define PC_PKT_POOL_F_NO_HUGEPAGE 0x1u /* do not try MAP_HUGETLB */
+/* The buffers live elsewhere (an I/O backend's memory, e.g. DPDK mbufs whose private area holds
+ * the struct pc_pkt): the pool carves none and takes them one by one with pc_pkt_pool_add(). */
+#define PC_PKT_POOL_F_EXTERNAL 0x2u
 
 struct pc_pkt_pool;
 
@@ -139,6 +142,16 @@ struct pc_pkt_pool_stats {
  * their maximum), or -ENOMEM. Allocates; call at setup.
  */
 int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params *p);
+
+/*
+ * pc_pkt_pool_add - give an external buffer to a pool made with PC_PKT_POOL_F_EXTERNAL: @pkt
+ * (its header, 128 bytes) describes @buf (@buf_len bytes: the headroom,
+ * data room and tailroom of the pool's parameters, or more). The buffer gets the next index and
+ * goes onto the free ring. Both stay the caller's memory (borrowed): they must outlive the pool.
+ * Returns 0, -EINVAL (not an external pool, buffer too small) or
+ * -ENOSPC (count buffers added already). Setup only, one thread.
+ */
+int pc_pkt_pool_add(struct pc_pkt_pool *pool, struct pc_pkt *pkt, uint8_t *buf, uint16_t buf_len);
 
 /* pc_pkt_pool_destroy - unmap the pool. Every buffer is gone with it; NULL is ignored. */
 void pc_pkt_pool_destroy(struct pc_pkt_pool *pool);

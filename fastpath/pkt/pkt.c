@@ -26,7 +26,9 @@ struct pc_pkt_pool {
 	uint32_t hugepages; /* 1: MAP_HUGETLB region */
 	size_t region_bytes;
 	void *region;
-	uint8_t *elts; /* element 0 */
+	uint8_t *elts;	       /* element 0 (NULL for an external pool) */
+	struct pc_pkt **table; /* external pool: index -> buffer */
+	uint32_t nadded;       /* external pool: buffers added so far */
 	struct pc_ring *free_ring;
 	uint8_t *caches; /* max_caches cache structs, cache_stride apart */
 	size_t cache_stride;
@@ -57,6 +59,21 @@ static void *at_offset(const void *base, size_t off)
 	return (uint8_t *)base + off;
 }
 
+/* Set up one buffer's header and put it on the free ring (setup, one thread: the ring's release
+ * publishes the header to whoever dequeues it). The ring holds count: this cannot fail. */
+static void pkt_init(struct pc_pkt_pool *pool, struct pc_pkt *pkt, uint8_t *buf, uint16_t buf_len,
+		     uint32_t index)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->buf = buf;
+	pkt->pool = pool;
+	pkt->data_off = pool->headroom;
+	pkt->buf_len = buf_len;
+	atomic_init(&pkt->refcnt, 1);
+	pkt->index = index;
+	pc_ring_mp_enqueue_burst(pool->free_ring, (void *const *)&pkt, 1);
+}
+
 static struct pc_pkt_cache *cache_at(const struct pc_pkt_pool *pool, uint32_t i)
 {
 	return at_offset(pool->caches, (size_t)i * pool->cache_stride);
@@ -64,6 +81,8 @@ static struct pc_pkt_cache *cache_at(const struct pc_pkt_pool *pool, uint32_t i)
 
 struct pc_pkt *pc_pkt_pool_at(const struct pc_pkt_pool *pool, uint32_t index)
 {
+	if (pool->table != NULL)
+		return index < pool->nadded ? pool->table[index] : NULL;
 	if (index >= pool->count)
 		return NULL;
 	return at_offset(pool->elts, (size_t)index * pool->elt_size);
@@ -104,10 +123,12 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 	size_t off_claimed, off_caches, cache_stride, off_objs, off_ring, off_elts, elt_size;
 	size_t bytes;
 	void *region;
+	bool external;
 	int rc;
 
 	if (out == NULL || p == NULL || p->count == 0 || p->count > PC_RING_SIZE_MAX)
 		return -EINVAL;
+	external = (p->flags & PC_PKT_POOL_F_EXTERNAL) != 0;
 	headroom = p->headroom ? p->headroom : PC_PKT_HEADROOM_MIN;
 	tailroom = p->tailroom ? p->tailroom : PC_PKT_TAILROOM_MIN;
 	data_room = p->data_room ? p->data_room : PC_PKT_DATA_ROOM_DEFAULT;
@@ -125,7 +146,8 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 	    cache_size > PC_PKT_CACHE_SIZE_MAX || max_caches > 1024)
 		return -EINVAL;
 
-	/* One region: pool | claim flags | caches | cache arrays | free ring | elements. */
+	/* One region: pool | claim flags | caches | cache arrays | free ring | elements (or, for
+	 * an external pool, the index table). */
 	ring_size = pow2_at_least(p->count); /* every buffer fits: a free never fails */
 	elt_size = align_up(sizeof(struct pc_pkt) + headroom + data_room + tailroom, PC_CACHE_LINE);
 	/* An even number of lines (2048 B by default) puts every buffer's header on the same few
@@ -140,7 +162,7 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 	off_ring = align_up(off_objs + (size_t)max_caches * 2 * cache_size * sizeof(void *),
 			    PC_CACHE_GUARD);
 	off_elts = align_up(off_ring + pc_ring_memsize(ring_size), PC_CACHE_GUARD);
-	bytes = off_elts + (size_t)p->count * elt_size;
+	bytes = off_elts + (size_t)p->count * (external ? sizeof(struct pc_pkt *) : elt_size);
 
 	region = map_region(&bytes, p->flags, &huge);
 	if (region == NULL)
@@ -159,7 +181,10 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 	pool->hugepages = huge;
 	pool->region_bytes = bytes;
 	pool->region = region;
-	pool->elts = (uint8_t *)region + off_elts;
+	if (external)
+		pool->table = at_offset(region, off_elts);
+	else
+		pool->elts = at_offset(region, off_elts);
 	pool->caches = (uint8_t *)region + off_caches;
 	pool->cache_stride = cache_stride;
 	pool->cache_claimed = at_offset(region, off_claimed);
@@ -190,22 +215,11 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 		atomic_init(&pool->cache_claimed[i], 0);
 	}
 
-	for (uint32_t i = 0; i < p->count; i++) {
+	for (uint32_t i = 0; !external && i < p->count; i++) {
 		struct pc_pkt *pkt = pc_pkt_pool_at(pool, i);
 
-		pkt->buf = (uint8_t *)(pkt + 1);
-		pkt->pool = pool;
-		pkt->data_off = (uint16_t)headroom;
-		pkt->data_len = 0;
-		pkt->buf_len = (uint16_t)(headroom + data_room + tailroom);
-		atomic_init(&pkt->refcnt, 1);
-		pkt->index = i;
-		/* Single-threaded here; the ring's release publishes the header to whoever
-		 * dequeues it. */
-		if (pc_ring_sp_enqueue_burst(pool->free_ring, (void *const *)&pkt, 1) != 1) {
-			rc = -EINVAL; /* cannot happen: the ring holds count */
-			goto out_unmap;
-		}
+		pkt_init(pool, pkt, (uint8_t *)(pkt + 1),
+			 (uint16_t)(headroom + data_room + tailroom), i);
 	}
 	*out = pool;
 	return 0;
@@ -213,6 +227,19 @@ int pc_pkt_pool_create(struct pc_pkt_pool **out, const struct pc_pkt_pool_params
 out_unmap:
 	munmap(region, bytes);
 	return rc;
+}
+
+int pc_pkt_pool_add(struct pc_pkt_pool *pool, struct pc_pkt *pkt, uint8_t *buf, uint16_t buf_len)
+{
+	if (pool->table == NULL || pkt == NULL || buf == NULL ||
+	    buf_len < (uint32_t)pool->headroom + pool->data_room + pool->tailroom)
+		return -EINVAL;
+	if (pool->nadded == pool->count)
+		return -ENOSPC;
+	pool->table[pool->nadded] = pkt;
+	pkt_init(pool, pkt, buf, buf_len, pool->nadded);
+	pool->nadded++;
+	return 0;
 }
 
 void pc_pkt_pool_destroy(struct pc_pkt_pool *pool)
