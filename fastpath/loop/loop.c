@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT */
+/* loop.c - the media loop of pc_loop.h: channels, the stream table, one iteration. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pc_loop.h"
+#include "pc_ring.h"
+#include "pc_timer.h"
+
+/* A one-way channel of fixed-size messages: filled messages travel sender -> receiver on
+ * `full`, and come back on `free` once released. Both rings are SPSC. */
+struct chan {
+	struct pc_ring *full;
+	struct pc_ring *free;
+	struct pc_loop_msg *msgs;
+};
+
+struct loop_stream {
+	uint32_t in_use;
+	uint32_t id;
+	uint32_t timeout_ms;
+	uint32_t timed_out[2]; /* 1 once reported, until packets come again */
+	uint64_t created_ns;
+	struct pc_loop *loop;
+	struct pc_timer timer;
+	struct pc_relay relay;
+};
+
+/* What a port leads to: stream index + 1 (0: none), the leg and the kind. */
+struct port_map {
+	uint32_t stream1;
+	uint8_t leg;
+	uint8_t kind;
+	uint16_t pad;
+};
+
+struct pc_loop {
+	struct pc_io *io;
+	struct pc_pkt_cache *cache;
+	struct pc_timer_wheel *wheel;
+	struct loop_stream *streams;
+	struct port_map *ports; /* index: I/O port id */
+	uint32_t max_streams;
+	uint32_t max_ports;
+	uint32_t burst;
+	uint32_t cmds_per_iter;
+	uint32_t stopped;
+	struct chan cmd;
+	struct chan evt;
+	struct pc_loop_stats st;
+};
+
+uint64_t pc_loop_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int chan_init(struct chan *c, uint32_t n)
+{
+	int rc;
+
+	c->msgs = calloc(n, sizeof(*c->msgs));
+	if (c->msgs == NULL)
+		return -ENOMEM;
+	rc = pc_ring_create(&c->full, n, PC_RING_SPSC, "chan-full");
+	if (rc < 0)
+		goto out_free_msgs;
+	rc = pc_ring_create(&c->free, n, PC_RING_SPSC, "chan-free");
+	if (rc < 0)
+		goto out_free_full;
+	for (uint32_t i = 0; i < n; i++)
+		pc_ring_enqueue(c->free, &c->msgs[i]);
+	return 0;
+
+out_free_full:
+	pc_ring_destroy(c->full);
+out_free_msgs:
+	free(c->msgs);
+	return rc;
+}
+
+static void chan_fini(struct chan *c)
+{
+	pc_ring_destroy(c->full);
+	pc_ring_destroy(c->free);
+	free(c->msgs);
+}
+
+static struct pc_loop_msg *chan_reserve(struct chan *c)
+{
+	void *m;
+
+	if (pc_ring_dequeue(c->free, &m) < 0)
+		return NULL;
+	memset(m, 0, sizeof(struct pc_loop_msg));
+	return m;
+}
+
+static void chan_commit(struct chan *c, struct pc_loop_msg *m)
+{
+	/* Cannot fail: there are as many slots as messages. */
+	pc_ring_enqueue(c->full, m);
+}
+
+static struct pc_loop_msg *chan_poll(struct chan *c)
+{
+	void *m;
+
+	return pc_ring_dequeue(c->full, &m) == 0 ? m : NULL;
+}
+
+static void chan_release(struct chan *c, struct pc_loop_msg *m)
+{
+	pc_ring_enqueue(c->free, m);
+}
+
+struct pc_loop_msg *pc_loop_cmd_reserve(struct pc_loop *l)
+{
+	return chan_reserve(&l->cmd);
+}
+
+void pc_loop_cmd_commit(struct pc_loop *l, struct pc_loop_msg *m)
+{
+	chan_commit(&l->cmd, m);
+}
+
+struct pc_loop_msg *pc_loop_evt_poll(struct pc_loop *l)
+{
+	return chan_poll(&l->evt);
+}
+
+void pc_loop_evt_release(struct pc_loop *l, struct pc_loop_msg *m)
+{
+	chan_release(&l->evt, m);
+}
+
+int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf)
+{
+	struct pc_loop *l;
+	uint32_t nmsg;
+	int rc;
+
+	if (out == NULL || conf == NULL || conf->io == NULL)
+		return -EINVAL;
+	nmsg = conf->channel_msgs ? conf->channel_msgs : 256;
+	if ((nmsg & (nmsg - 1)) != 0)
+		return -EINVAL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	l->io = conf->io;
+	l->cache = pc_io_cache(conf->io);
+	l->max_streams = conf->max_streams ? conf->max_streams : 1024;
+	l->max_ports = pc_io_max_ports(conf->io);
+	l->burst = conf->burst ? conf->burst : 32;
+	if (l->burst > PC_IO_BURST_MAX)
+		l->burst = PC_IO_BURST_MAX;
+	l->cmds_per_iter = conf->cmds_per_iter ? conf->cmds_per_iter : 8;
+
+	rc = -ENOMEM;
+	l->streams = calloc(l->max_streams, sizeof(*l->streams));
+	if (l->streams == NULL)
+		goto out_free_loop;
+	l->ports = calloc((size_t)l->max_ports + 1, sizeof(*l->ports));
+	if (l->ports == NULL)
+		goto out_free_streams;
+	rc = pc_timer_wheel_create(&l->wheel, 4096, 1000000, pc_loop_now_ns());
+	if (rc < 0)
+		goto out_free_ports;
+	rc = chan_init(&l->cmd, nmsg);
+	if (rc < 0)
+		goto out_free_wheel;
+	rc = chan_init(&l->evt, nmsg);
+	if (rc < 0)
+		goto out_fini_cmd;
+	*out = l;
+	return 0;
+
+out_fini_cmd:
+	chan_fini(&l->cmd);
+out_free_wheel:
+	pc_timer_wheel_destroy(l->wheel);
+out_free_ports:
+	free(l->ports);
+out_free_streams:
+	free(l->streams);
+out_free_loop:
+	free(l);
+	return rc;
+}
+
+static void stream_close_ports(struct pc_loop *l, struct loop_stream *s)
+{
+	for (unsigned leg = 0; leg < 2; leg++) {
+		uint16_t p[2] = { s->relay.leg[leg].port_rtp, s->relay.leg[leg].port_rtcp };
+
+		for (unsigned k = 0; k < 2; k++) {
+			if (p[k] == 0 || (k == 1 && p[1] == p[0]))
+				continue;
+			pc_io_port_close(l->io, p[k]);
+			l->ports[p[k]].stream1 = 0;
+		}
+	}
+}
+
+void pc_loop_destroy(struct pc_loop *l)
+{
+	if (l == NULL)
+		return;
+	for (uint32_t i = 0; i < l->max_streams; i++)
+		if (l->streams[i].in_use)
+			stream_close_ports(l, &l->streams[i]);
+	chan_fini(&l->evt);
+	chan_fini(&l->cmd);
+	pc_timer_wheel_destroy(l->wheel);
+	free(l->ports);
+	free(l->streams);
+	free(l);
+}
+
+/* Loop side: send an event, or count it when the control thread is not keeping up. */
+static struct pc_loop_msg *evt_reserve(struct pc_loop *l, uint32_t type, uint32_t stream, int rc)
+{
+	struct pc_loop_msg *m = chan_reserve(&l->evt);
+
+	if (m == NULL) {
+		l->st.evts_dropped++;
+		return NULL;
+	}
+	m->type = type;
+	m->stream = stream;
+	m->rc = rc;
+	return m;
+}
+
+static void evt_simple(struct pc_loop *l, uint32_t type, uint32_t stream, int rc)
+{
+	struct pc_loop_msg *m = evt_reserve(l, type, stream, rc);
+
+	if (m != NULL)
+		chan_commit(&l->evt, m);
+}
+
+static void stream_timeout(struct pc_timer *t, void *arg, uint64_t now_ns)
+{
+	struct loop_stream *s = arg;
+	uint64_t limit = (uint64_t)s->timeout_ms * 1000000u;
+
+	for (unsigned leg = 0; leg < 2; leg++) {
+		uint64_t last = s->relay.leg[leg].st.last_rx_ns;
+
+		if (last == 0)
+			last = s->created_ns;
+		if (now_ns - last < limit) {
+			s->timed_out[leg] = 0;
+			continue;
+		}
+		if (!s->timed_out[leg]) {
+			struct pc_loop_msg *m = evt_reserve(s->loop, PC_LOOP_EVT_TIMEOUT, s->id, 0);
+
+			if (m != NULL) {
+				m->u.timeout.leg = leg;
+				chan_commit(&s->loop->evt, m);
+				s->timed_out[leg] = 1;
+			}
+		}
+	}
+	/* Check again a tenth of the timeout from now (at least every millisecond). */
+	pc_timer_arm(s->loop->wheel, t, now_ns + (limit / 10 ? limit / 10 : 1000000));
+}
+
+/* Bind @want (RTCP: family 0 means RTP port + 1 if free, else any). Returns the port id. */
+static int open_port(struct pc_loop *l, const union pc_pkt_addr *want, union pc_pkt_addr *bound)
+{
+	return pc_io_port_open(l->io, want, bound);
+}
+
+static int open_rtcp(struct pc_loop *l, const union pc_pkt_addr *want, const union pc_pkt_addr *rtp,
+		     union pc_pkt_addr *bound)
+{
+	union pc_pkt_addr a;
+	int rc;
+
+	if (want->sa.sa_family != 0)
+		return open_port(l, want, bound);
+	a = *rtp;
+	if (a.sa.sa_family == AF_INET)
+		a.in4.sin_port = htons((uint16_t)(ntohs(rtp->in4.sin_port) + 1));
+	else
+		a.in6.sin6_port = htons((uint16_t)(ntohs(rtp->in6.sin6_port) + 1));
+	rc = open_port(l, &a, bound);
+	if (rc != -EADDRINUSE)
+		return rc;
+	if (a.sa.sa_family == AF_INET)
+		a.in4.sin_port = 0;
+	else
+		a.in6.sin6_port = 0;
+	return open_port(l, &a, bound);
+}
+
+static void cmd_relay_create(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_ns)
+{
+	const struct pc_loop_relay_create *c = &cmd->u.relay;
+	struct loop_stream *s = &l->streams[cmd->stream];
+	union pc_pkt_addr rtp_b[2] = { 0 }, rtcp_b[2] = { 0 };
+	uint16_t ports[2][2] = { { 0 } };
+	struct pc_loop_msg *m;
+	int rc = 0;
+
+	if (s->in_use) {
+		rc = -EEXIST;
+		goto out_event;
+	}
+	for (unsigned leg = 0; leg < 2 && rc == 0; leg++) {
+		rc = open_port(l, &c->local_rtp[leg], &rtp_b[leg]);
+		if (rc < 0)
+			break;
+		ports[leg][PC_RELAY_RTP] = (uint16_t)rc;
+		rc = 0;
+		if (c->leg[leg].flags & PC_RELAY_F_RTCP_MUX) {
+			ports[leg][PC_RELAY_RTCP] = ports[leg][PC_RELAY_RTP];
+			rtcp_b[leg] = rtp_b[leg];
+			continue;
+		}
+		rc = open_rtcp(l, &c->local_rtcp[leg], &rtp_b[leg], &rtcp_b[leg]);
+		if (rc < 0)
+			break;
+		ports[leg][PC_RELAY_RTCP] = (uint16_t)rc;
+		rc = 0;
+	}
+	if (rc < 0) {
+		for (unsigned leg = 0; leg < 2; leg++)
+			for (unsigned k = 0; k < 2; k++)
+				if (ports[leg][k] && (k == 0 || ports[leg][1] != ports[leg][0]))
+					pc_io_port_close(l->io, ports[leg][k]);
+		goto out_event;
+	}
+
+	memset(s, 0, sizeof(*s));
+	s->in_use = 1;
+	s->id = cmd->stream;
+	s->loop = l;
+	s->created_ns = now_ns;
+	pc_relay_init(&s->relay, c->leg, (const uint16_t(*)[2])ports);
+	for (unsigned leg = 0; leg < 2; leg++) {
+		for (unsigned k = 0; k < 2; k++) {
+			struct port_map *pm = &l->ports[ports[leg][k]];
+
+			pm->stream1 = cmd->stream + 1;
+			pm->leg = (uint8_t)leg;
+			pm->kind = (uint8_t)k;
+		}
+	}
+	pc_timer_init(&s->timer, stream_timeout, s);
+	s->timeout_ms = c->timeout_ms;
+	if (s->timeout_ms)
+		pc_timer_arm(l->wheel, &s->timer, now_ns + (uint64_t)s->timeout_ms * 1000000u);
+
+out_event:
+	m = evt_reserve(l, PC_LOOP_EVT_CREATED, cmd->stream, rc);
+	if (m == NULL)
+		return;
+	for (unsigned leg = 0; leg < 2; leg++) {
+		m->u.created.rtp[leg] = rtp_b[leg];
+		m->u.created.rtcp[leg] = rtcp_b[leg];
+	}
+	chan_commit(&l->evt, m);
+}
+
+static void stream_stats_event(struct pc_loop *l, uint32_t type, struct loop_stream *s)
+{
+	struct pc_loop_msg *m = evt_reserve(l, type, s->id, 0);
+
+	if (m == NULL)
+		return;
+	m->u.stats[0] = s->relay.leg[0].st;
+	m->u.stats[1] = s->relay.leg[1].st;
+	chan_commit(&l->evt, m);
+}
+
+static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_ns)
+{
+	struct loop_stream *s;
+
+	l->st.cmds++;
+	if (cmd->type == PC_LOOP_CMD_STOP) {
+		l->stopped = 1;
+		return;
+	}
+	if (cmd->stream >= l->max_streams) {
+		evt_simple(l, PC_LOOP_EVT_ERROR, cmd->stream, -EINVAL);
+		return;
+	}
+	s = &l->streams[cmd->stream];
+	switch (cmd->type) {
+	case PC_LOOP_CMD_RELAY_CREATE:
+		cmd_relay_create(l, cmd, now_ns);
+		return;
+	case PC_LOOP_CMD_RELAY_REMOTE:
+		if (!s->in_use || cmd->u.remote.leg > 1 || cmd->u.remote.kind > 1)
+			break;
+		pc_relay_set_remote(&s->relay, cmd->u.remote.leg,
+				    (enum pc_relay_kind)cmd->u.remote.kind, &cmd->u.remote.addr);
+		return;
+	case PC_LOOP_CMD_STREAM_STATS:
+		if (!s->in_use)
+			break;
+		stream_stats_event(l, PC_LOOP_EVT_STATS, s);
+		return;
+	case PC_LOOP_CMD_STREAM_DESTROY:
+		if (!s->in_use)
+			break;
+		stream_close_ports(l, s);
+		pc_timer_cancel(l->wheel, &s->timer);
+		stream_stats_event(l, PC_LOOP_EVT_DESTROYED, s);
+		s->in_use = 0;
+		return;
+	default:
+		break;
+	}
+	evt_simple(l, PC_LOOP_EVT_ERROR, cmd->stream, s->in_use ? -EINVAL : -ENOENT);
+}
+
+int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
+{
+	struct pc_pkt *rx[PC_IO_BURST_MAX], *tx[PC_IO_BURST_MAX];
+	unsigned n, ntx = 0;
+
+	if (l->stopped)
+		return -ECANCELED;
+	if (now_ns == 0)
+		now_ns = pc_loop_now_ns();
+
+	n = pc_io_rx_burst(l->io, rx, l->burst);
+	for (unsigned i = 0; i < n; i++) {
+		struct pc_pkt *pkt = rx[i];
+		const struct port_map *pm = &l->ports[pkt->port <= l->max_ports ? pkt->port : 0];
+		struct pc_pkt *out;
+
+		if (pc_unlikely(pm->stream1 == 0)) {
+			l->st.unknown_port++;
+			pc_pkt_free(l->cache, pkt);
+			continue;
+		}
+		out = pc_relay_input(&l->streams[pm->stream1 - 1].relay, pm->leg,
+				     (enum pc_relay_kind)pm->kind, pkt, l->cache, now_ns);
+		if (out != NULL)
+			tx[ntx++] = out;
+	}
+	if (ntx)
+		pc_io_tx_burst(l->io, tx, ntx);
+	pc_io_flush(l->io);
+	l->st.rx_pkts += n;
+	l->st.tx_pkts += ntx;
+
+	l->st.timers_fired += pc_timer_wheel_advance(l->wheel, now_ns);
+
+	for (uint32_t i = 0; i < l->cmds_per_iter; i++) {
+		struct pc_loop_msg *cmd = chan_poll(&l->cmd);
+
+		if (cmd == NULL)
+			break;
+		handle_cmd(l, cmd, now_ns);
+		chan_release(&l->cmd, cmd);
+	}
+	l->st.iterations++;
+	return l->stopped ? -ECANCELED : (int)n;
+}
+
+void pc_loop_run(struct pc_loop *l)
+{
+	while (pc_loop_poll(l, 0) != -ECANCELED)
+		;
+}
+
+void pc_loop_get_stats(const struct pc_loop *l, struct pc_loop_stats *st)
+{
+	*st = l->st;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pc_loop.h - the media loop: one per media thread, run to completion.
+ *
+ * Each iteration: receive a burst from the I/O backend, classify each packet by the port it
+ * came in on to its stream (a relay leg's RTP or RTCP port), hand it to the stream, send what
+ * the streams produced in one burst, flush the backend, run the timers that are due (a timer
+ * wheel on CLOCK_MONOTONIC, 1 ms ticks), and take a few commands. Nothing in an iteration
+ * allocates, locks or blocks.
+ *
+ * Control: another thread (the SIP thread, a test, the benchmark) talks to the loop only
+ * through two SPSC channels of fixed-size messages: commands down (create, update, destroy a
+ * stream, ask for its statistics, stop) and events up (created, destroyed, statistics, media
+ * timeout). A message is reserved, filled in place and committed; the receiver releases it.
+ * Neither side ever waits: a full channel makes reserve return NULL (events: counted).
+ *
+ * Thread context: pc_loop_create/destroy, the cmd_* and evt_* calls: the one control thread;
+ * pc_loop_poll/run: the loop thread. Allocates: pc_loop_create() only.
+ */
+#ifndef PC_LOOP_H
+#define PC_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pc_io.h"
+#include "pc_relay.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum pc_loop_msg_type {
+	/* commands */
+	PC_LOOP_CMD_RELAY_CREATE = 1, /* u.relay: open the legs' ports, start relaying */
+	PC_LOOP_CMD_RELAY_REMOTE,     /* u.remote: set a leg's remote address */
+	PC_LOOP_CMD_STREAM_DESTROY,   /* close the stream's ports; final stats in the event */
+	PC_LOOP_CMD_STREAM_STATS,     /* ask for the stream's counters */
+	PC_LOOP_CMD_STOP,	      /* pc_loop_run() returns */
+	/* events */
+	PC_LOOP_EVT_CREATED = 64, /* rc; u.created: the bound local addresses */
+	PC_LOOP_EVT_DESTROYED,	  /* rc; u.stats: the final counters */
+	PC_LOOP_EVT_STATS,	  /* rc; u.stats */
+	PC_LOOP_EVT_TIMEOUT,	  /* u.timeout: a leg received nothing for timeout_ms */
+	PC_LOOP_EVT_ERROR,	  /* rc: a command failed (bad stream id, bad type) */
+};
+
+struct pc_loop_relay_create {
+	struct pc_relay_leg_conf leg[2];
+	union pc_pkt_addr local_rtp[2];	 /* where to bind each leg's RTP port (port 0: any) */
+	union pc_pkt_addr local_rtcp[2]; /* RTCP port; family 0: RTP port + 1 when free, or any */
+	uint32_t timeout_ms;		 /* media timeout per leg; 0: none */
+};
+
+struct pc_loop_msg {
+	uint32_t type;	 /* enum pc_loop_msg_type */
+	uint32_t stream; /* stream id, chosen by the control thread, < max_streams */
+	int32_t rc;	 /* events: 0 or -errno */
+	uint32_t pad;
+	union {
+		struct pc_loop_relay_create relay;
+		struct {
+			uint32_t leg;
+			uint32_t kind; /* enum pc_relay_kind */
+			union pc_pkt_addr addr;
+		} remote;
+		struct {
+			union pc_pkt_addr rtp[2];
+			union pc_pkt_addr rtcp[2];
+		} created;
+		struct pc_relay_leg_stats stats[2];
+		struct {
+			uint32_t leg;
+		} timeout;
+	} u;
+};
+
+struct pc_loop_conf {
+	struct pc_io *io;	/* borrowed; used only by the loop thread once running */
+	uint32_t max_streams;	/* 0: 1024 */
+	uint32_t channel_msgs;	/* messages per channel; a power of two; 0: 256 */
+	uint32_t cmds_per_iter; /* commands taken per iteration; 0: 8 */
+	uint32_t burst;		/* 0: 32 */
+};
+
+struct pc_loop_stats {
+	uint64_t iterations;
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;      /* handed to the backend */
+	uint64_t unknown_port; /* dropped: no stream on the port */
+	uint64_t cmds;
+	uint64_t evts_dropped; /* the event channel was full */
+	uint64_t timers_fired;
+};
+
+struct pc_loop;
+
+int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf);
+/* pc_loop_destroy - close every stream's ports (the I/O instance stays the caller's). */
+void pc_loop_destroy(struct pc_loop *l);
+
+/* Control thread: commands. reserve returns a zeroed message or NULL when the channel is full;
+ * commit sends it (transferred to the loop). */
+struct pc_loop_msg *pc_loop_cmd_reserve(struct pc_loop *l);
+void pc_loop_cmd_commit(struct pc_loop *l, struct pc_loop_msg *m);
+
+/* Control thread: events. poll returns the next event (borrowed until released) or NULL. */
+struct pc_loop_msg *pc_loop_evt_poll(struct pc_loop *l);
+void pc_loop_evt_release(struct pc_loop *l, struct pc_loop_msg *m);
+
+/* Loop thread: one iteration at CLOCK_MONOTONIC @now_ns (0: read the clock). Returns the
+ * packets received, or -ECANCELED once a STOP command was taken. */
+int pc_loop_poll(struct pc_loop *l, uint64_t now_ns);
+
+/* Loop thread: iterate until a STOP command. */
+void pc_loop_run(struct pc_loop *l);
+
+/* Loop thread (or after it stopped): counters. */
+void pc_loop_get_stats(const struct pc_loop *l, struct pc_loop_stats *st);
+
+/* pc_loop_now_ns - CLOCK_MONOTONIC in nanoseconds (vDSO: no system call). */
+uint64_t pc_loop_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PC_LOOP_H */

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* relay.c - the RTP relay of pc_relay.h: checks, latching, SSRC rewriting, the SRTP hook. */
+#include <string.h>
+
+#include "pc_relay.h"
+#include "pc_rtp.h"
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static bool addr_known(const union pc_pkt_addr *a)
+{
+	return a->sa.sa_family == AF_INET || a->sa.sa_family == AF_INET6;
+}
+
+static bool addr_equal(const union pc_pkt_addr *a, const union pc_pkt_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in4.sin_port == b->in4.sin_port &&
+		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(b->in6.sin6_addr)) == 0;
+	return false;
+}
+
+static uint32_t addr_len(const union pc_pkt_addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					     sizeof(struct sockaddr_in);
+}
+
+void pc_relay_init(struct pc_relay *r, const struct pc_relay_leg_conf conf[2],
+		   const uint16_t ports[2][2])
+{
+	memset(r, 0, sizeof(*r));
+	for (unsigned i = 0; i < 2; i++) {
+		struct pc_relay_leg *l = &r->leg[i];
+
+		l->flags = conf[i].flags;
+		l->port_rtp = ports[i][PC_RELAY_RTP];
+		l->port_rtcp = (l->flags & PC_RELAY_F_RTCP_MUX) ? l->port_rtp :
+								  ports[i][PC_RELAY_RTCP];
+		l->remote[PC_RELAY_RTP] = conf[i].remote_rtp;
+		l->remote[PC_RELAY_RTCP] = conf[i].remote_rtcp;
+		l->ssrc_out = conf[i].ssrc_out;
+		l->clock_rate = conf[i].clock_rate ? conf[i].clock_rate : 8000;
+	}
+}
+
+void pc_relay_set_remote(struct pc_relay *r, unsigned leg, enum pc_relay_kind kind,
+			 const union pc_pkt_addr *addr)
+{
+	r->leg[leg & 1].remote[kind] = *addr;
+}
+
+/* Where packets of @kind leave @out for: its known remote; for RTCP without one, the RTP
+ * remote's port + 1 (RFC 3550 11, the convention when SDP gives no a=rtcp). NULL: unknown. */
+static const union pc_pkt_addr *out_dest(struct pc_relay_leg *out, enum pc_relay_kind kind,
+					 union pc_pkt_addr *scratch)
+{
+	const union pc_pkt_addr *rtp = &out->remote[PC_RELAY_RTP];
+
+	if (out->flags & PC_RELAY_F_RTCP_MUX)
+		return addr_known(rtp) ? rtp : NULL;
+	if (addr_known(&out->remote[kind]))
+		return &out->remote[kind];
+	if (kind == PC_RELAY_RTCP && addr_known(rtp)) {
+		*scratch = *rtp;
+		if (rtp->sa.sa_family == AF_INET)
+			scratch->in4.sin_port = htons((uint16_t)(ntohs(rtp->in4.sin_port) + 1));
+		else
+			scratch->in6.sin6_port = htons((uint16_t)(ntohs(rtp->in6.sin6_port) + 1));
+		return scratch;
+	}
+	return NULL;
+}
+
+/* RTP leaving on @out with SSRC rewriting: one SSRC, and sequence numbers and timestamps that
+ * continue across a change of source (RFC 3550 8.2: a receiver would otherwise see a new
+ * source; RFC 7667 3.2.1.2 "media-switching mixer" behaviour). */
+static void rewrite_rtp(struct pc_relay_leg *out, uint8_t *d, const struct pc_rtp_hdr_view *v,
+			uint64_t now_ns)
+{
+	uint16_t seq_out;
+	uint32_t ts_out;
+
+	if (!out->have_src || v->ssrc != out->src_ssrc) {
+		uint16_t next_seq = v->seq;
+		uint32_t next_ts = v->ts;
+
+		if (out->have_src) {
+			/* Continue one after the last sequence number sent, and the timestamp by
+			 * the time elapsed since the last packet (at least one tick). */
+			uint64_t dt = now_ns - out->last_tx_ns;
+			/* In two parts: dt * rate alone overflows after some 57 hours at 90 kHz. */
+			uint64_t ticks = dt / 1000000u * out->clock_rate / 1000u +
+					 dt % 1000000u * out->clock_rate / 1000000000u;
+
+			next_seq = (uint16_t)(out->last_seq_out + 1);
+			next_ts = out->last_ts_out + (uint32_t)(ticks ? ticks : 1);
+		}
+		out->seq_delta = (uint16_t)(next_seq - v->seq);
+		out->ts_delta = next_ts - v->ts;
+		out->src_ssrc = v->ssrc;
+		out->have_src = 1;
+		out->last_seq_out = (uint16_t)(next_seq - 1);
+	}
+	seq_out = (uint16_t)(v->seq + out->seq_delta);
+	ts_out = v->ts + out->ts_delta;
+	put_be16(d + 2, seq_out);
+	put_be32(d + 4, ts_out);
+	put_be32(d + 8, out->ssrc_out);
+	/* Keep the newest packet sent (serial arithmetic): reordered packets do not pull the
+	 * sequence number or the timestamp a source switch continues from back. */
+	if ((int16_t)(seq_out - out->last_seq_out) > 0) {
+		out->last_seq_out = seq_out;
+		out->last_ts_out = ts_out;
+		out->last_tx_ns = now_ns;
+	}
+}
+
+/* RTCP across a leg with SSRC rewriting. Leaving on @out: the sender SSRC (and an SR's RTP
+ * timestamp) of the mapped source becomes ssrc_out. Arriving on @in: report blocks about
+ * ssrc_out are about the source behind it, so they get its SSRC back. */
+static void rewrite_rtcp(struct pc_relay_leg *in, struct pc_relay_leg *out, uint8_t *d, size_t len)
+{
+	for (size_t off = 0; off + 8 <= len;) {
+		uint8_t pt = d[off + 1];
+		size_t plen = 4u * ((size_t)pc_rtp__be16(d + off + 2) + 1);
+		unsigned rc = d[off] & 0x1f;
+		size_t blocks = off + (pt == 200 ? 28 : 8); /* SR: sender info, 20 bytes more */
+
+		if (plen > len - off)
+			break; /* checked before; stay safe */
+		/* An SDES or BYE with no items is a legal 4-byte packet: offset 4 is then the
+		 * next packet's header. */
+		if (plen >= 8 && (out->flags & PC_RELAY_F_REWRITE_SSRC) && out->have_src &&
+		    pc_rtp__be32(d + off + 4) == out->src_ssrc) {
+			put_be32(d + off + 4, out->ssrc_out);
+			if (pt == 200 && plen >= 20)
+				put_be32(d + off + 16, pc_rtp__be32(d + off + 16) + out->ts_delta);
+		}
+		if ((pt == 200 || pt == 201) && (in->flags & PC_RELAY_F_REWRITE_SSRC) &&
+		    in->have_src) {
+			for (unsigned b = 0; b < rc && blocks + 24 <= off + plen;
+			     b++, blocks += 24) {
+				uint32_t ext;
+
+				if (pc_rtp__be32(d + blocks) != in->ssrc_out)
+					continue;
+				/* RFC 3550 6.4.1: the block's extended highest sequence number
+				 * (offset 8) is in the rewritten space too: map it back. */
+				ext = pc_rtp__be32(d + blocks + 8);
+				put_be32(d + blocks, in->src_ssrc);
+				put_be32(d + blocks + 8,
+					 (ext & 0xffff0000u) | (uint16_t)(ext - in->seq_delta));
+			}
+		}
+		off += plen;
+	}
+}
+
+struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_kind kind,
+			      struct pc_pkt *pkt, struct pc_pkt_cache *cache, uint64_t now_ns)
+{
+	struct pc_relay_leg *in = &r->leg[leg & 1], *out = &r->leg[(leg & 1) ^ 1];
+	uint8_t *d = pc_pkt_data(pkt);
+	size_t len = pc_pkt_len(pkt);
+	union pc_pkt_addr *rem, scratch;
+	const union pc_pkt_addr *dst;
+	struct pc_rtp_hdr_view v = { 0 };
+
+	in->st.rx_pkts++;
+	in->st.rx_bytes += len;
+	if (in->flags & PC_RELAY_F_RTCP_MUX)
+		kind = pc_rtp_is_rtcp(d, len) ? PC_RELAY_RTCP : PC_RELAY_RTP;
+	if (kind == PC_RELAY_RTP) {
+		/* RFC 5761 4: payload types 64-95 (second byte 192-223) are RTCP's, never RTP. */
+		if (pc_rtp_is_rtcp(d, len) || pc_rtp_parse(d, len, &v) < 0)
+			goto drop_bad;
+	} else if (r->hook != NULL) {
+		/* SRTCP: only the first header is in clear; the hook authenticates the rest. */
+		if (len < 8 || (d[0] >> 6) != 2 || d[1] < 192 || d[1] > 223)
+			goto drop_bad;
+	} else if (pc_rtcp_check(d, len, true) < 0) {
+		goto drop_bad;
+	}
+
+	/* Symmetric RTP: latch the sender, follow it unless locked. */
+	rem = &in->remote[(in->flags & PC_RELAY_F_RTCP_MUX) ? PC_RELAY_RTP : kind];
+	if (!addr_known(rem)) {
+		*rem = pkt->peer;
+	} else if (!addr_equal(rem, &pkt->peer)) {
+		if (in->flags & PC_RELAY_F_LOCK) {
+			in->st.foreign++;
+			goto drop;
+		}
+		*rem = pkt->peer;
+		in->st.relearned++;
+	}
+	in->st.last_rx_ns = now_ns;
+
+	dst = out_dest(out, kind, &scratch);
+	if (dst == NULL) {
+		in->st.no_peer++;
+		goto drop;
+	}
+	if (kind == PC_RELAY_RTP && (out->flags & PC_RELAY_F_REWRITE_SSRC))
+		rewrite_rtp(out, d, &v, now_ns);
+	else if (kind == PC_RELAY_RTCP && r->hook == NULL)
+		rewrite_rtcp(in, out, d, len);
+	if (r->hook != NULL && r->hook(r->hook_ctx, pkt, leg & 1, kind) < 0) {
+		in->st.hook_drops++;
+		goto drop;
+	}
+	pkt->port = kind == PC_RELAY_RTP ? out->port_rtp : out->port_rtcp;
+	pkt->peer = *dst;
+	pkt->peer_len = addr_len(dst);
+	out->st.tx_pkts++;
+	out->st.tx_bytes += pc_pkt_len(pkt);
+	return pkt;
+
+drop_bad:
+	in->st.bad++;
+drop:
+	pc_pkt_free(cache, pkt);
+	return NULL;
+}
