@@ -11,6 +11,11 @@ static const struct pc_bench_desc benches[] = {
 	{ "pool",
 	  "packet pool: alloc/free, local and cross-thread, vs DPDK rte_pktmbuf/rte_mempool",
 	  pc_bench_pool_run },
+	{ "relay",
+	  "RTP relay of 100 calls on one core: max rate under 0.1% loss and latency vs rtpengine",
+	  pc_bench_relay_run },
+	{ "io", "packet I/O per backend: rx/tx rates and echo round trip vs bare recvmmsg/sendmmsg",
+	  pc_bench_io_run },
 };
 
 const struct pc_bench_desc *pc_bench_list(size_t *n)

@@ -25,6 +25,8 @@ extern "C" {
 /* Each benchmark, defined in its own file and listed in bench.c. */
 int pc_bench_ring_run(const struct pc_bench_opts *o);
 int pc_bench_pool_run(const struct pc_bench_opts *o);
+int pc_bench_relay_run(const struct pc_bench_opts *o);
+int pc_bench_io_run(const struct pc_bench_opts *o);
 
 /* --- the report ------------------------------------------------------------------------------- */
 

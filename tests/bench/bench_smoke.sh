@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench_smoke.sh PHONECORE - every benchmark runs (--quick) and writes the JSON rows it must:
-# the named cases, each with a number for phonecore, the reference and the speedup. A DPDK
-# reference that could not be measured (null) fails the test: CI must compare against it.
+# the named cases, each with a number for phonecore, the reference and the speedup. A reference
+# that could not be measured (null: DPDK, rtpengine) fails the test: CI must compare against it.
 set -euo pipefail
 bin=$1
 dir=$(mktemp -d)
@@ -28,7 +28,7 @@ check_case() { # file case metric
 	fi
 }
 
-for f in ring pool; do
+for f in ring pool relay; do
 	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
 	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
 	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
@@ -43,9 +43,13 @@ for m in latency_p50 latency_p99 latency_p99.9; do
 done
 check_case "$dir/pool.json" pool/local ns_per_op
 check_case "$dir/pool.json" pool/cross-thread throughput
+# The relay against rtpengine and the bare forwarder, on the sockets backend (always here).
+check_case "$dir/relay.json" relay/sockets max_rate_loss_under_0.1pct
+check_case "$dir/relay.json" relay/sockets latency_p99
+check_case "$dir/relay.json" relay/sockets-vs-bare max_rate_loss_under_0.1pct
 
 if [[ $fail -ne 0 ]]; then
 	cat "$dir/out.txt"
 	exit 1
 fi
-echo "bench smoke: ring and pool wrote every row with its same-run reference"
+echo "bench smoke: ring, pool and relay wrote every row with its same-run reference"
