@@ -276,17 +276,6 @@ static unsigned sock_rx_burst(struct pc_io *io, struct pc_pkt **pkts, unsigned n
 	return got;
 }
 
-static bool same_peer(const struct pc_pkt *a, const struct pc_pkt *b)
-{
-	if (a->peer.sa.sa_family != b->peer.sa.sa_family)
-		return false;
-	if (a->peer.sa.sa_family == AF_INET)
-		return a->peer.in4.sin_port == b->peer.in4.sin_port &&
-		       a->peer.in4.sin_addr.s_addr == b->peer.in4.sin_addr.s_addr;
-	return a->peer.in6.sin6_port == b->peer.in6.sin6_port &&
-	       memcmp(&a->peer.in6.sin6_addr, &b->peer.in6.sin6_addr, 16) == 0;
-}
-
 /* Send pkts[0..n) which all leave from port @p: build one message per datagram, or one GSO
  * message per run of equal-sized datagrams to the same peer. Frees all @n packets. */
 static unsigned sock_send_port(struct pc_io *io, struct sock_priv *sp, struct pc_io_port *p,
@@ -303,7 +292,7 @@ static unsigned sock_send_port(struct pc_io *io, struct sock_priv *sp, struct pc
 		while (sp->gso && i + run < n && run < SOCK_GSO_MAX_SEGS &&
 		       (run + 1) * (unsigned)pkts[i]->data_len <= SOCK_GSO_MAX_BYTES &&
 		       pkts[i + run]->data_len == pkts[i]->data_len && pkts[i]->data_len > 0 &&
-		       same_peer(pkts[i + run], pkts[i]))
+		       pc_pkt_addr_equal(&pkts[i + run]->peer, &pkts[i]->peer))
 			run++;
 		memset(mh, 0, sizeof(*mh));
 		mh->msg_name = &pkts[i]->peer;

@@ -258,17 +258,6 @@ static void uring_refill(struct pc_io *io, struct uring_priv *u)
 
 /* --- sends ---------------------------------------------------------------------------------- */
 
-static bool uring_same_peer(const struct pc_pkt *a, const struct pc_pkt *b)
-{
-	if (a->peer.sa.sa_family != b->peer.sa.sa_family)
-		return false;
-	if (a->peer.sa.sa_family == AF_INET)
-		return a->peer.in4.sin_port == b->peer.in4.sin_port &&
-		       a->peer.in4.sin_addr.s_addr == b->peer.in4.sin_addr.s_addr;
-	return a->peer.in6.sin6_port == b->peer.in6.sin6_port &&
-	       memcmp(&a->peer.in6.sin6_addr, &b->peer.in6.sin6_addr, 16) == 0;
-}
-
 /* How many of pkts[0..n) go as one GSO send: same port, peer and size, within the limits. */
 static unsigned uring_gso_run(const struct uring_priv *u, struct pc_pkt **pkts, unsigned n)
 {
@@ -279,7 +268,7 @@ static unsigned uring_gso_run(const struct uring_priv *u, struct pc_pkt **pkts, 
 		return 1;
 	while (run < n && run < URING_GSO_SEGS && (run + 1) * a->data_len <= URING_GSO_BYTES &&
 	       pkts[run]->port == a->port && pkts[run]->data_len == a->data_len &&
-	       uring_same_peer(pkts[run], a))
+	       pc_pkt_addr_equal(&pkts[run]->peer, &a->peer))
 		run++;
 	return run;
 }

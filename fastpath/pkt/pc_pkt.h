@@ -89,6 +89,21 @@ struct pc_pkt {
 };
 
 _Static_assert(offsetof(struct pc_pkt, peer) == PC_CACHE_LINE, "addressing starts on line 1");
+
+/* pc_pkt_addr_equal - same family, address and port (IPv4 or IPv6; false for anything else). */
+static inline bool pc_pkt_addr_equal(const union pc_pkt_addr *a, const union pc_pkt_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in4.sin_port == b->in4.sin_port &&
+		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       __builtin_memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
+					sizeof(a->in6.sin6_addr)) == 0;
+	return false;
+}
 _Static_assert(sizeof(struct pc_pkt) == 2 * PC_CACHE_LINE, "packet header is two cache lines");
 
 struct pc_pkt_pool_params {

@@ -24,19 +24,6 @@ static bool addr_known(const union pc_pkt_addr *a)
 	return a->sa.sa_family == AF_INET || a->sa.sa_family == AF_INET6;
 }
 
-static bool addr_equal(const union pc_pkt_addr *a, const union pc_pkt_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in4.sin_port == b->in4.sin_port &&
-		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(b->in6.sin6_addr)) == 0;
-	return false;
-}
-
 static uint32_t addr_len(const union pc_pkt_addr *a)
 {
 	return a->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -204,7 +191,7 @@ struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_ki
 	rem = &in->remote[(in->flags & PC_RELAY_F_RTCP_MUX) ? PC_RELAY_RTP : kind];
 	if (!addr_known(rem)) {
 		*rem = pkt->peer;
-	} else if (!addr_equal(rem, &pkt->peer)) {
+	} else if (!pc_pkt_addr_equal(rem, &pkt->peer)) {
 		if (in->flags & PC_RELAY_F_LOCK) {
 			in->st.foreign++;
 			goto drop;
