@@ -462,11 +462,18 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 
 	for (uint32_t i = 0; i < l->cmds_per_iter; i++) {
 		struct pc_loop_msg *cmd = chan_poll(&l->cmd);
+		uint32_t type;
 
 		if (cmd == NULL)
 			break;
+		type = cmd->type;
 		handle_cmd(l, cmd, now_ns);
 		chan_release(&l->cmd, cmd);
+		/* Creating a stream opens its ports (system calls, in the sockets and uring
+		 * backends): one per iteration, so that the packets of running streams wait for
+		 * at most one. */
+		if (type == PC_LOOP_CMD_RELAY_CREATE)
+			break;
 	}
 	l->st.iterations++;
 	return l->stopped ? -ECANCELED : (int)n;

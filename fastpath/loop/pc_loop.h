@@ -6,7 +6,8 @@
  * came in on to its stream (a relay leg's RTP or RTCP port), hand it to the stream, send what
  * the streams produced in one burst, flush the backend, run the timers that are due (a timer
  * wheel on CLOCK_MONOTONIC, 1 ms ticks), and take a few commands. Nothing in an iteration
- * allocates, locks or blocks.
+ * allocates, locks or blocks; creating a stream opens its ports (non-blocking socket calls in the
+ * sockets and uring backends), so an iteration takes at most one create.
  *
  * Control: another thread (the SIP thread, a test, the benchmark) talks to the loop only
  * through two SPSC channels of fixed-size messages: commands down (create, update, destroy a
