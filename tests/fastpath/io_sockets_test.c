@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "pc_io.h"
+#include "udp_test_pvt.h"
 
 #define PC_TEST_WAIT_MS 2000 /* how long a datagram that should come may take */
 #define PC_TEST_QUIET_MS 50  /* how long to watch for one that should not */
@@ -67,46 +68,6 @@ static struct pc_io *pc_test_io_new(uint32_t pkts, uint32_t max_ports, uint32_t 
 	};
 
 	return pc_test_io_new_conf(&conf);
-}
-
-static union pc_pkt_addr pc_test_loopback(int family, uint16_t port)
-{
-	union pc_pkt_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (family == AF_INET) {
-		a.in4.sin_family = AF_INET;
-		a.in4.sin_port = htons(port);
-		a.in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else {
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons(port);
-		a.in6.sin6_addr = in6addr_loopback;
-	}
-	return a;
-}
-
-static socklen_t pc_test_addr_len(const union pc_pkt_addr *a)
-{
-	return a->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					     sizeof(struct sockaddr_in);
-}
-
-static uint16_t pc_test_port_of(const union pc_pkt_addr *a)
-{
-	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in4.sin_port);
-}
-
-/* Same family, address and port. */
-static bool pc_test_addr_eq(const union pc_pkt_addr *a, const union pc_pkt_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in4.sin_port == b->in4.sin_port &&
-		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
-	return a->in6.sin6_port == b->in6.sin6_port &&
-	       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 }
 
 /* A plain non-blocking UDP socket bound to @local (NULL: loopback of @family, any port). */
@@ -307,7 +268,7 @@ static void pc_test_open_binds_a_real_port(int family)
 	cr_assert_neq(pc_test_port_of(&b1), 0);
 	cr_assert_neq(pc_test_port_of(&b2), 0);
 	cr_assert_neq(pc_test_port_of(&b1), pc_test_port_of(&b2));
-	cr_assert(pc_test_addr_eq(&b1, &b1));
+	cr_assert(pc_pkt_addr_equal(&b1, &b1));
 	if (family == AF_INET)
 		cr_assert_eq(b1.in4.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
 	else
@@ -433,7 +394,7 @@ static void pc_test_rx_from_a_plain_socket(int family)
 		cr_assert(p->port == id1 || p->port == id2, "port %u", p->port);
 		cr_assert_eq(pc_pkt_len(p), first ? 5 : 6);
 		cr_assert_eq(memcmp(pc_pkt_data(p), first ? "hello" : "world!", pc_pkt_len(p)), 0);
-		cr_assert(pc_test_addr_eq(&p->peer, &peer), "peer is not the sender");
+		cr_assert(pc_pkt_addr_equal(&p->peer, &peer), "peer is not the sender");
 		cr_assert_eq(p->peer_len, pc_test_addr_len(&peer));
 		cr_assert_eq(pc_pkt_refcnt(p), 1);
 	}
@@ -580,7 +541,7 @@ Test(io_sockets, zero_length_datagram_is_delivered_empty)
 	/* Then it is a packet of length 0 from the sender, on the port */
 	cr_assert_eq(pc_pkt_len(p), 0);
 	cr_assert_eq(p->port, id);
-	cr_assert(pc_test_addr_eq(&p->peer, &peer));
+	cr_assert(pc_pkt_addr_equal(&p->peer, &peer));
 	pc_pkt_free(pc_io_cache(io), p);
 	pc_test_assert_no_leak(io);
 	close(fd);
@@ -736,7 +697,7 @@ static void pc_test_tx_to_a_plain_socket(int family)
 	/* Then the socket gets its bytes from the port's bound address */
 	cr_assert_eq(pc_test_recv(fd, buf, sizeof(buf), &from, PC_TEST_WAIT_MS), 100);
 	cr_assert_eq(memcmp(buf, want, 100), 0);
-	cr_assert(pc_test_addr_eq(&from, &b), "source port %u, the port is bound to %u",
+	cr_assert(pc_pkt_addr_equal(&from, &b), "source port %u, the port is bound to %u",
 		  pc_test_port_of(&from), pc_test_port_of(&b));
 	st = pc_test_io_stats(io);
 	cr_assert_eq(st.tx_pkts, 1);
@@ -798,7 +759,7 @@ static void pc_test_equal_size_burst(int family, unsigned n, uint16_t len, bool 
 			cr_assert_eq(buf[0], (uint8_t)i, "datagram %u out of order", i);
 			cr_assert_eq(buf[len - 1], (uint8_t)(i + len - 1));
 		}
-		cr_assert(pc_test_addr_eq(&from, &b));
+		cr_assert(pc_pkt_addr_equal(&from, &b));
 	}
 	cr_assert_eq(pc_test_recv(fd, buf, 65536, &from, PC_TEST_QUIET_MS), -1,
 		     "more datagrams than sent");
@@ -874,7 +835,7 @@ Test(io_sockets, mixed_burst_keeps_sizes_peers_and_order)
 		cr_assert_eq(got, sizes[i], "datagram %u: %zd bytes, expected %u", i, got,
 			     sizes[i]);
 		cr_assert_eq(buf[0], (uint8_t)i, "datagram %u out of order", i);
-		cr_assert(pc_test_addr_eq(&from, i < n / 2 ? &b1 : &b2));
+		cr_assert(pc_pkt_addr_equal(&from, i < n / 2 ? &b1 : &b2));
 	}
 	pc_test_assert_no_leak(io);
 	close(fd[0]);
@@ -985,7 +946,7 @@ Test(io_sockets, loopback_through_two_ports)
 
 	/* Then it arrives on port 2 from port 1, intact */
 	cr_assert_eq(p->port, id2);
-	cr_assert(pc_test_addr_eq(&p->peer, &b1));
+	cr_assert(pc_pkt_addr_equal(&p->peer, &b1));
 	cr_assert_eq(pc_pkt_len(p), 33);
 	cr_assert_eq(pc_pkt_data(p)[32], (uint8_t)(9 + 32));
 	pc_pkt_free(pc_io_cache(io), p);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "pc_io.h"
+#include "udp_test_pvt.h"
 #include "pc_loop.h"
 #include "pc_relay.h"
 
@@ -72,51 +73,12 @@ static void pc_test_sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-static union pc_pkt_addr pc_test_loopback(int family, uint16_t port)
-{
-	union pc_pkt_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (family == AF_INET) {
-		a.in4.sin_family = AF_INET;
-		a.in4.sin_port = htons(port);
-		a.in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else {
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons(port);
-		a.in6.sin6_addr = in6addr_loopback;
-	}
-	return a;
-}
-
-static socklen_t pc_test_addr_len(const union pc_pkt_addr *a)
-{
-	return a->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					     sizeof(struct sockaddr_in);
-}
-
-static uint16_t pc_test_port_of(const union pc_pkt_addr *a)
-{
-	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in4.sin_port);
-}
-
 static void pc_test_set_port(union pc_pkt_addr *a, uint16_t port)
 {
 	if (a->sa.sa_family == AF_INET6)
 		a->in6.sin6_port = htons(port);
 	else
 		a->in4.sin_port = htons(port);
-}
-
-static bool pc_test_addr_eq(const union pc_pkt_addr *a, const union pc_pkt_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in4.sin_port == b->in4.sin_port &&
-		       a->in4.sin_addr.s_addr == b->in4.sin_addr.s_addr;
-	return a->in6.sin6_port == b->in6.sin6_port &&
-	       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 }
 
 /* A plain non-blocking UDP socket bound to @want; returns the fd or -errno. */
@@ -554,7 +516,7 @@ static void pc_test_relayed(struct pc_test_fx *fx, int fd, const uint8_t *pkt, s
 	n = pc_test_relay_recv(fx, rfd, buf, sizeof(buf), &from, PC_TEST_WAIT_MS);
 	cr_assert_eq(n, (ssize_t)len, "relayed %zd bytes, sent %zu", n, len);
 	cr_assert_eq(memcmp(buf, pkt, len), 0, "the bytes changed on the way");
-	cr_assert(pc_test_addr_eq(&from, src), "from port %u, expected the leg's port %u",
+	cr_assert(pc_pkt_addr_equal(&from, src), "from port %u, expected the leg's port %u",
 		  pc_test_port_of(&from), pc_test_port_of(src));
 }
 
@@ -577,7 +539,7 @@ static void pc_test_created_ports(int family)
 		union pc_pkt_addr lo = pc_test_loopback(family, 0), b;
 
 		pc_test_set_port(&lo, pc_test_port_of(&s.rtp[leg]));
-		cr_assert(pc_test_addr_eq(&s.rtp[leg], &lo), "leg %u not on the loopback", leg);
+		cr_assert(pc_pkt_addr_equal(&s.rtp[leg], &lo), "leg %u not on the loopback", leg);
 		cr_assert_neq(pc_test_port_of(&s.rtp[leg]), pc_test_port_of(&s.rtcp[leg]));
 		cr_assert_eq(pc_test_udp_at(&s.rtp[leg], &b), -EADDRINUSE);
 		cr_assert_eq(pc_test_udp_at(&s.rtcp[leg], &b), -EADDRINUSE);
@@ -946,8 +908,8 @@ static void pc_test_rtcp_mux(int family)
 	pc_test_peer_new(family, &b);
 
 	/* Then each leg has one port for both */
-	cr_assert(pc_test_addr_eq(&s.rtp[0], &s.rtcp[0]));
-	cr_assert(pc_test_addr_eq(&s.rtp[1], &s.rtcp[1]));
+	cr_assert(pc_pkt_addr_equal(&s.rtp[0], &s.rtcp[0]));
+	cr_assert(pc_pkt_addr_equal(&s.rtp[1], &s.rtcp[1]));
 
 	/* When B sends RTP and A RTP, then SR, and B an RR, all on the RTP ports / Then each
 	 * arrives unchanged on the other's RTP socket */
@@ -1519,7 +1481,7 @@ Test(relay, hook_protects_or_drops_between_legs)
 	cr_assert_eq(h.kind, PC_RELAY_RTP);
 	cr_assert_eq(pc_pkt_len(out), 70);
 	cr_assert_eq(out->port, 3);
-	cr_assert(pc_test_addr_eq(&out->peer, &b));
+	cr_assert(pc_pkt_addr_equal(&out->peer, &b));
 	cr_assert_eq(r.leg[1].st.tx_bytes, 70);
 	pc_pkt_free(cache, out);
 
