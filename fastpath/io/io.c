@@ -222,6 +222,11 @@ void pc_io_flush(struct pc_io *io)
 	io->ops->flush(io);
 }
 
+void pc_io_wait(struct pc_io *io, uint64_t timeout_ns)
+{
+	io->ops->wait(io, timeout_ns);
+}
+
 void pc_io_get_stats(const struct pc_io *io, struct pc_io_stats *st)
 {
 	*st = io->st;

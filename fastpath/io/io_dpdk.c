@@ -74,6 +74,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -104,7 +105,8 @@ _Static_assert(RTE_PKTMBUF_HEADROOM <= UINT16_MAX, "headroom fits the pool param
 #define DPDK_CTL_MAX 64 /* ARP frames waiting to be sent */
 #define DPDK_DESC_MAX 1024u
 #define DPDK_LINK_WAIT_MS 2000
-#define DPDK_EPH_FIRST 49152u /* RFC 6335 6: the dynamic port range */
+#define DPDK_WAIT_MAX_NS 50000u /* pc_io_wait: the longest sleep without interrupts */
+#define DPDK_EPH_FIRST 49152u	/* RFC 6335 6: the dynamic port range */
 #define DPDK_EPH_COUNT 16384u
 #define DPDK_RX_DRAIN_MAX 100000u
 /* Header mbufs: the 42 bytes of headers in front of a shared payload, and the small mbufs that
@@ -1389,6 +1391,17 @@ static void dpdk_flush(struct pc_io *io)
 
 /* --- ports ------------------------------------------------------------------------------------ */
 
+/* Virtual devices raise no receive interrupts (and rte_eth_dev_rx_intr_enable needs a NIC and
+ * its event fd): a short sleep, after which the loop polls again. */
+static void dpdk_wait(struct pc_io *io, uint64_t timeout_ns)
+{
+	struct timespec ts = { 0, (long)(timeout_ns < DPDK_WAIT_MAX_NS ? timeout_ns :
+									 DPDK_WAIT_MAX_NS) };
+
+	(void)io;
+	(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 static int dpdk_port_open(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local)
 {
 	struct dpdk_priv *dp = io->priv;
@@ -1536,4 +1549,5 @@ const struct pc_io_ops pc_io_dpdk_ops = {
 	.rx_burst = dpdk_rx_burst,
 	.tx_burst = dpdk_tx_burst,
 	.flush = dpdk_flush,
+	.wait = dpdk_wait,
 };

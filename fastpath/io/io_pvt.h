@@ -29,6 +29,8 @@ struct pc_io_ops {
 	unsigned (*rx_burst)(struct pc_io *io, struct pc_pkt **pkts, unsigned n);
 	unsigned (*tx_burst)(struct pc_io *io, struct pc_pkt **pkts, unsigned n);
 	void (*flush)(struct pc_io *io);
+	/* Sleep until something may have arrived, at most @timeout_ns (pc_io_wait). */
+	void (*wait)(struct pc_io *io, uint64_t timeout_ns);
 };
 
 struct pc_io {

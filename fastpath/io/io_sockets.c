@@ -16,6 +16,7 @@
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -389,6 +390,19 @@ static void sock_flush(struct pc_io *io)
 	(void)io; /* every send went out in tx_burst */
 }
 
+static void sock_wait(struct pc_io *io, uint64_t timeout_ns)
+{
+	struct sock_priv *sp = io->priv;
+	struct epoll_event ev;
+	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000u),
+			       .tv_nsec = (long)(timeout_ns % 1000000000u) };
+
+	if (sp->cur < sp->nready || io->nports == 0)
+		return; /* ports reported ready are still to drain; or nothing to wait on */
+	/* Level-triggered: the port stays reported, and the next rx_burst finds it. */
+	(void)epoll_pwait2(sp->epfd, &ev, 1, &ts, NULL);
+}
+
 const struct pc_io_ops pc_io_sockets_ops = {
 	.name = "sockets",
 	.init = sock_init,
@@ -398,4 +412,5 @@ const struct pc_io_ops pc_io_sockets_ops = {
 	.rx_burst = sock_rx_burst,
 	.tx_burst = sock_tx_burst,
 	.flush = sock_flush,
+	.wait = sock_wait,
 };

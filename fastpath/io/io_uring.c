@@ -686,6 +686,29 @@ static void uring_flush(struct pc_io *io)
 	uring_account(io, u);
 }
 
+/* Sleep in the kernel until a completion (a datagram, a send done) or the timeout: one
+ * io_uring_enter with IORING_ENTER_GETEVENTS and a timeout argument, which also runs the
+ * deferred completion work. */
+static void uring_wait(struct pc_io *io, uint64_t timeout_ns)
+{
+	struct uring_priv *u = io->priv;
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_sec = (long long)(timeout_ns / 1000000000u),
+					.tv_nsec = (long long)(timeout_ns % 1000000000u) };
+
+	if (pc_unlikely(!u->enabled))
+		uring_enable(u);
+	if (u->rxq_tail != u->rxq_head || io_uring_cq_ready(&u->ring) > 0 || u->cancel_all) {
+		uring_enter(io, u);
+		return;
+	}
+	uring_arm(io, u);
+	(void)io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+	u->idle = 0;
+	uring_reap(io, u);
+	uring_account(io, u);
+}
+
 static int uring_port_open(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local)
 {
 	struct uring_priv *u = io->priv;
@@ -1207,4 +1230,5 @@ const struct pc_io_ops pc_io_uring_ops = {
 	.rx_burst = uring_rx_burst,
 	.tx_burst = uring_tx_burst,
 	.flush = uring_flush,
+	.wait = uring_wait,
 };

@@ -133,6 +133,16 @@ unsigned pc_io_tx_burst(struct pc_io *io, struct pc_pkt **pkts, unsigned n);
  * buffer) and reap send completions. The media loop calls it once per iteration. */
 void pc_io_flush(struct pc_io *io);
 
+/*
+ * pc_io_wait - sleep until a port may have a datagram, or @timeout_ns has passed; returns at
+ * once when received packets are already waiting. For a loop that has had nothing to do for a
+ * while and would rather sleep than spin (a phone; a gateway spins). Spurious returns are
+ * allowed: the caller polls again. sockets: epoll_pwait2 on the ports' epoll set; uring:
+ * submits what is queued and waits for one completion (io_uring_submit_and_wait_timeout);
+ * dpdk: virtual devices raise no receive interrupts, so it sleeps min(@timeout_ns, 50 us).
+ */
+void pc_io_wait(struct pc_io *io, uint64_t timeout_ns);
+
 /* pc_io_get_stats - counters since create. */
 void pc_io_get_stats(const struct pc_io *io, struct pc_io_stats *st);
 

@@ -9,6 +9,8 @@
 #include "pc_ring.h"
 #include "pc_timer.h"
 
+#define PC_LOOP_TICK_NS 1000000u /* the timer wheel's tick, and the longest idle sleep */
+
 /* A one-way channel of fixed-size messages: filled messages travel sender -> receiver on
  * `full`, and come back on `free` once released. Both rings are SPSC. */
 struct chan {
@@ -46,6 +48,8 @@ struct pc_loop {
 	uint32_t max_ports;
 	uint32_t burst;
 	uint32_t cmds_per_iter;
+	uint32_t idle;
+	uint32_t idle_polls;
 	uint32_t stopped;
 	struct chan cmd;
 	struct chan evt;
@@ -161,6 +165,8 @@ int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf)
 	if (l->burst > PC_IO_BURST_MAX)
 		l->burst = PC_IO_BURST_MAX;
 	l->cmds_per_iter = conf->cmds_per_iter ? conf->cmds_per_iter : 8;
+	l->idle = conf->idle == PC_LOOP_IDLE_SLEEP ? PC_LOOP_IDLE_SLEEP : PC_LOOP_IDLE_POLL;
+	l->idle_polls = conf->idle_polls ? conf->idle_polls : 64;
 
 	rc = -ENOMEM;
 	l->streams = calloc(l->max_streams, sizeof(*l->streams));
@@ -169,7 +175,7 @@ int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf)
 	l->ports = calloc((size_t)l->max_ports + 1, sizeof(*l->ports));
 	if (l->ports == NULL)
 		goto out_free_streams;
-	rc = pc_timer_wheel_create(&l->wheel, 4096, 1000000, pc_loop_now_ns());
+	rc = pc_timer_wheel_create(&l->wheel, 4096, PC_LOOP_TICK_NS, pc_loop_now_ns());
 	if (rc < 0)
 		goto out_free_ports;
 	rc = chan_init(&l->cmd, nmsg);
@@ -481,8 +487,25 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 
 void pc_loop_run(struct pc_loop *l)
 {
-	while (pc_loop_poll(l, 0) != -ECANCELED)
-		;
+	uint64_t cmds = l->st.cmds;
+	uint32_t empty = 0;
+	int n;
+
+	while ((n = pc_loop_poll(l, 0)) != -ECANCELED) {
+		if (l->idle == PC_LOOP_IDLE_POLL)
+			continue;
+		/* An iteration that received nothing and took no command is empty. */
+		if (n > 0 || l->st.cmds != cmds) {
+			cmds = l->st.cmds;
+			empty = 0;
+		} else if (++empty >= l->idle_polls) {
+			/* Spin a while after work (packets come in bursts), then sleep; once
+			 * asleep, the next empty iteration sleeps again straight away. */
+			pc_io_wait(l->io, PC_LOOP_TICK_NS);
+			l->st.sleeps++;
+			empty = l->idle_polls - 1;
+		}
+	}
 }
 
 void pc_loop_get_stats(const struct pc_loop *l, struct pc_loop_stats *st)

@@ -13,7 +13,9 @@
  * through two SPSC channels of fixed-size messages: commands down (create, update, destroy a
  * stream, ask for its statistics, stop) and events up (created, destroyed, statistics, media
  * timeout). A message is reserved, filled in place and committed; the receiver releases it.
- * Neither side ever waits: a full channel makes reserve return NULL (events: counted).
+ * Neither side ever waits: a full channel makes reserve return NULL (events: dropped and
+ * counted). Every command is answered by one event (STOP excepted): a control thread that
+ * keeps no more commands unanswered than the event channel holds never loses one.
  *
  * Thread context: pc_loop_create/destroy, the cmd_* and evt_* calls: the one control thread;
  * pc_loop_poll/run: the loop thread. Allocates: pc_loop_create() only.
@@ -76,12 +78,22 @@ struct pc_loop_msg {
 	} u;
 };
 
+/* What an iteration that found nothing to do leads to (pc_loop_run). */
+enum pc_loop_idle {
+	PC_LOOP_IDLE_POLL = 0, /* spin: the lowest latency, one core always busy (a gateway) */
+	PC_LOOP_IDLE_SLEEP,    /* after idle_polls empty iterations in a row, sleep in the
+				* backend (pc_io_wait) until a packet comes or one timer tick
+				* (1 ms) passes; commands are then taken within 1 ms (a phone) */
+};
+
 struct pc_loop_conf {
 	struct pc_io *io;	/* borrowed; used only by the loop thread once running */
 	uint32_t max_streams;	/* 0: 1024 */
 	uint32_t channel_msgs;	/* messages per channel; a power of two; 0: 256 */
 	uint32_t cmds_per_iter; /* commands taken per iteration; 0: 8 */
 	uint32_t burst;		/* 0: 32 */
+	uint32_t idle;		/* enum pc_loop_idle */
+	uint32_t idle_polls;	/* PC_LOOP_IDLE_SLEEP: empty iterations before sleeping; 0: 64 */
 };
 
 struct pc_loop_stats {
@@ -92,6 +104,7 @@ struct pc_loop_stats {
 	uint64_t cmds;
 	uint64_t evts_dropped; /* the event channel was full */
 	uint64_t timers_fired;
+	uint64_t sleeps; /* PC_LOOP_IDLE_SLEEP: times the loop slept in pc_io_wait */
 };
 
 struct pc_loop;
@@ -113,7 +126,7 @@ void pc_loop_evt_release(struct pc_loop *l, struct pc_loop_msg *m);
  * packets received, or -ECANCELED once a STOP command was taken. */
 int pc_loop_poll(struct pc_loop *l, uint64_t now_ns);
 
-/* Loop thread: iterate until a STOP command. */
+/* Loop thread: iterate until a STOP command; when idle, spin or sleep as conf.idle says. */
 void pc_loop_run(struct pc_loop *l);
 
 /* Loop thread (or after it stopped): counters. */
