@@ -199,6 +199,15 @@ int pc_bench_eal_thread_register(void);
 /* pc_bench_eal_thread_unregister - give the calling thread's lcore id back. */
 void pc_bench_eal_thread_unregister(void);
 
+/*
+ * pc_bench_netring_port - a new ethdev of the net_ring driver named @name that receives from
+ * the rte_ring @rx_ring and sends into @tx_ring (each created with @slots on first use, found
+ * by name after): two ports with the rings crossed are a wire in memory. After EAL started.
+ * Returns the port id, -ENOTSUP when built without librte_net_ring, or -errno.
+ */
+int pc_bench_netring_port(const char *name, const char *rx_ring, const char *tx_ring,
+			  unsigned slots);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,9 +19,14 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
+#ifdef PC_BENCH_HAVE_ETH_RING
+#include <rte_eth_ring.h>
+#endif
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_ring.h>
 #include <rte_version.h>
 
 #include "bench_pvt.h"
@@ -137,4 +142,37 @@ int pc_bench_eal_thread_register(void)
 void pc_bench_eal_thread_unregister(void)
 {
 	rte_thread_unregister();
+}
+
+/* A ring by name: the existing one, or a new one of @slots (MP/MC: either side may be any
+ * thread). */
+static struct rte_ring *ring_get(const char *name, unsigned slots)
+{
+	struct rte_ring *r = rte_ring_lookup(name);
+
+	return r ? r : rte_ring_create(name, slots, SOCKET_ID_ANY, 0);
+}
+
+int pc_bench_netring_port(const char *name, const char *rx_ring, const char *tx_ring,
+			  unsigned slots)
+{
+#ifdef PC_BENCH_HAVE_ETH_RING
+	struct rte_ring *rx, *tx;
+	int id;
+
+	if (eal_rc < 0)
+		return eal_rc;
+	rx = ring_get(rx_ring, slots);
+	tx = ring_get(tx_ring, slots);
+	if (rx == NULL || tx == NULL)
+		return -(rte_errno > 0 ? rte_errno : ENOMEM);
+	id = rte_eth_from_rings(name, &rx, 1, &tx, 1, SOCKET_ID_ANY);
+	return id < 0 ? -(rte_errno > 0 ? rte_errno : EIO) : id;
+#else
+	(void)name;
+	(void)rx_ring;
+	(void)tx_ring;
+	(void)slots;
+	return -ENOTSUP;
+#endif
 }

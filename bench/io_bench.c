@@ -308,6 +308,9 @@ int pc_bench_io_run(const struct pc_bench_opts *o)
 		const char *bn = backends[b].label;
 		char cname[64];
 
+		if (o->io_mask && !(o->io_mask & (1u << backends[b].b)))
+			continue; /* not asked for (--io) */
+
 		for (unsigned c = 0; c < 3; c++) {
 			struct io_side ours = { .cpu = cpu_io,
 						.backend = backends[b].b,

@@ -15,6 +15,7 @@
 #define PC_BENCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,6 +30,8 @@ struct pc_bench_opts {
 	int cpu_producer;      /* CPU for the first (producer) thread; -1: 0 */
 	int cpu_consumer;      /* CPU for the second (consumer) thread; -1: 1 */
 	FILE *out;	       /* human-readable table goes here; NULL: stdout */
+	uint32_t io_mask;      /* relay, io: the backends to run, bit (1 << enum pc_io_backend);
+				* 0: all */
 };
 
 struct pc_bench_desc {

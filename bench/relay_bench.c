@@ -1,23 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * relay_bench.c - benchmark "relay": RTP relaying of N calls on one media core, phonecore's
- * loop + relay on each I/O backend against rtpengine (userspace, --table=-1) and a bare
- * recvmmsg/sendmmsg forwarder, all measured in the same run through the same load generator.
+ * relay_bench.c - benchmark "relay": RTP relaying on one media core, phonecore's loop + relay on
+ * each I/O backend against rtpengine (userspace, --table=-1) and a bare recvmmsg/sendmmsg
+ * forwarder, all measured in the same run through the same load generator.
  *
- * The generator (CPU 0) sends 172-byte RTP packets (12-byte header, 160 bytes of G.711
- * payload, 20 ms at 8 kHz) round-robin over the N calls' A-leg ports from one socket, paced
- * in bursts of up to 32 with sendmmsg, and reads what the relay forwards to one sink socket
- * (the B side of every call) with recvmmsg. The send time rides in the payload: one-way
- * forwarding latency = receive time - send time, into a histogram.
- * The relay under test runs on CPU 1: phonecore's media loop in a pinned thread, the bare
- * forwarder in a pinned thread, rtpengine as a process pinned with its one worker thread.
+ * Generator. On CPU 0 (the relay under test on CPU 1). It sends 172-byte RTP packets (12-byte
+ * header, 160 bytes of G.711 payload, 20 ms at 8 kHz) round-robin over the calls, paced in
+ * bursts of up to 32, and counts what the relay forwards back. The send time and a trial number
+ * ride in the payload: one-way forwarding latency = receive time - send time, into a histogram;
+ * packets of an earlier trial are not counted.
+ *   - kernel: two UDP sockets on 127.0.0.1, the A side and the B side (the sink), sendmmsg and
+ *     recvmmsg. For the sockets and uring backends, the bare forwarder and rtpengine.
+ *   - dpdk: the generator is itself a phonecore dpdk I/O instance at 10.0.0.2 on one end of a
+ *     net_ring pair (two rte_rings crossed: a wire in memory, standing for a kernel-bypass NIC);
+ *     the relay's dpdk instance is on the other end. Each relay instance gets a new ethdev on the
+ *     same rings and a new IPv4 address (10.0.1.k), so the generator resolves it afresh by ARP.
  *
- * For each relay: the highest rate forwarded with under 0.1% loss (a rising ladder of rates,
- * then a bisection between the last good and the first bad rate, each trial a fixed time),
- * then, on fresh instances, the latency p50/p99/p99.9 of every relay at one common rate (half
- * the lowest maximum, so all are compared under the same load). When the generator cannot send the
- * rate asked (the loopback kernel path costs about 3.4 us a packet here), the figure is a
- * lower bound and is noted so.
+ * Max rate. 100 calls, A -> B only (the sink is one socket): the highest rate forwarded with
+ * under 0.1% loss (a rising ladder of rates, then a bisection between the last good and the
+ * first bad rate, each trial a fixed time); then, on fresh instances, the latency p50/p99/p99.9
+ * of every relay at one common rate (half the lowest maximum, so all are compared under the same
+ * load). When the generator cannot send the rate asked (the loopback kernel path costs about
+ * 3.4 us a packet here), the figure is a lower bound and is noted so.
+ *
+ * Held calls. 1,000 and 10,000 calls at 50 packets/s in each direction (100 per call), both
+ * directions through the relay, for a fixed time after a warm-up (latching, ARP): the share of
+ * packets delivered, the latency, and the relay's CPU per call (its thread's CPU clock for
+ * phonecore, running with the loop's sleep-when-idle policy so that CPU time means work done;
+ * utime + stime of the process for rtpengine). The kernel generator sends at most about 300k
+ * packets/s here, so 10,000 calls (1M packets/s) run on the dpdk pair only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,23 +41,34 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "bench_pvt.h"
 #include "hist_pvt.h"
 #include "pc_loop.h"
 
 #define RELAY_CALLS 100u
+#define RELAY_HELD_MAX 10000u
+#define RELAY_HELD_PPS_PER_DIR 50u
 #define RELAY_PKT_LEN 172u
 #define RELAY_BURST 32u
 #define RELAY_LOSS_MAX 0.001
 #define RELAY_RTPE_NG_PORT 22922u
 #define RELAY_RTPE_PORT_MIN 31000u
 #define RELAY_RTPE_PORT_MAX 39999u
+/* The dpdk pair: the generator at 10.0.0.2, relay instance k at 10.0.1.k. */
+#define RELAY_DPDK_GEN_IP 0x0a000002u
+#define RELAY_DPDK_RELAY_NET 0x0a000100u
+#define RELAY_DPDK_RING_SLOTS 8192u
+#define RELAY_DPDK_LEG_A_PORT 10000u /* + call: explicit, 20,000 legs exceed the dynamic range */
+#define RELAY_DPDK_LEG_B_PORT 30000u
 
 enum relay_impl {
 	IMPL_SOCKETS,
 	IMPL_URING,
+	IMPL_DPDK,
 	IMPL_BARE,
 	IMPL_RTPENGINE,
 	IMPL_COUNT,
@@ -55,18 +77,29 @@ enum relay_impl {
 static const char *const impl_name[IMPL_COUNT] = {
 	[IMPL_SOCKETS] = "phonecore sockets",
 	[IMPL_URING] = "phonecore uring",
+	[IMPL_DPDK] = "phonecore dpdk (net_ring pair)",
 	[IMPL_BARE] = "bare recvmmsg/sendmmsg forwarder (1 socket)",
 	[IMPL_RTPENGINE] = "rtpengine (userspace)",
 };
 
 struct gen {
-	int tx_fd, rx_fd;
-	struct sockaddr_in rx_addr;  /* the sink: every call's B side */
-	struct sockaddr_in tx_addr;  /* the A side of every call */
-	struct sockaddr_in *targets; /* per call: where A sends (the relay's A-leg port) */
+	/* Kernel generator: [0] the A side, [1] the B side (the sink of A -> B). */
+	int fd[2];
+	union pc_pkt_addr addr[2];
+	/* DPDK generator: an I/O instance on the generator's end of the net_ring pair. */
+	struct pc_io *dpdk;
+	uint16_t dport[2];	    /* its ports (pc_io port ids), A and B side */
+	union pc_pkt_addr daddr[2]; /* their addresses */
+	unsigned relays;	    /* dpdk relay instances made so far (their addresses) */
+	const char *dpdk_why;	    /* why there is no dpdk pair, or NULL */
+	/* The run under way. */
+	bool use_dpdk;
+	bool both; /* both directions (held calls); else A -> B only */
 	unsigned ncalls;
+	union pc_pkt_addr *targets[2]; /* per call: where side s sends (the relay's leg) */
+	uint16_t *seq[2];
+	unsigned next_call, next_side;
 	uint32_t trial; /* rides in every payload: packets of an earlier trial are not counted */
-	uint16_t *seq;
 	struct pc_hist *hist;
 };
 
@@ -75,11 +108,11 @@ struct trial {
 	double achieved_pps; /* what the generator managed to send */
 };
 
-/* --- sockets ----------------------------------------------------------------------------- */
+/* --- generator ------------------------------------------------------------------------------ */
 
-static int udp_bound(struct sockaddr_in *addr)
+static int udp_bound(union pc_pkt_addr *addr)
 {
-	socklen_t len = sizeof(*addr);
+	socklen_t len = sizeof(addr->in4);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), sz = 8 << 20;
 
 	if (fd < 0)
@@ -87,10 +120,9 @@ static int udp_bound(struct sockaddr_in *addr)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
+	addr->in4.sin_family = AF_INET;
+	addr->in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, &addr->sa, sizeof(addr->in4)) < 0 || getsockname(fd, &addr->sa, &len) < 0) {
 		int rc = -errno;
 
 		close(fd);
@@ -99,8 +131,61 @@ static int udp_bound(struct sockaddr_in *addr)
 	return fd;
 }
 
-/* Drain the sink: count packets, record latencies from the send times in their payloads. */
-static uint64_t gen_receive(struct gen *g, bool record)
+static union pc_pkt_addr addr4(uint32_t ip, uint16_t port)
+{
+	union pc_pkt_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.in4.sin_family = AF_INET;
+	a.in4.sin_addr.s_addr = htonl(ip);
+	a.in4.sin_port = htons(port);
+	return a;
+}
+
+/* One RTP packet of the next call and side (both directions: A, B, then the next call). */
+static unsigned gen_fill(struct gen *g, uint8_t *p, uint64_t now, unsigned *call_out)
+{
+	unsigned call = g->next_call, side = g->next_side;
+	uint16_t seq = g->seq[side][call]++;
+	uint32_t ssrc = htonl(2 * call + side + 1), ts = htonl((uint32_t)seq * 160u);
+
+	memset(p, 0xd5, RELAY_PKT_LEN); /* G.711 mu-law silence */
+	p[0] = 0x80;			/* RTP v2, PT 0 (PCMU) */
+	p[1] = 0;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	memcpy(p + 4, &ts, 4);
+	memcpy(p + 8, &ssrc, 4);
+	memcpy(p + 12, &now, sizeof(now));
+	memcpy(p + 20, &g->trial, sizeof(g->trial));
+	if (g->both && side == 0) {
+		g->next_side = 1;
+	} else {
+		g->next_side = 0;
+		g->next_call = call + 1 == g->ncalls ? 0 : call + 1;
+	}
+	*call_out = call;
+	return side;
+}
+
+/* Count one received payload and record its latency. */
+static bool gen_count(struct gen *g, const uint8_t *d, size_t len, uint64_t now, bool record)
+{
+	uint64_t sent_ns;
+	uint32_t trial;
+
+	if (len < 24)
+		return false;
+	memcpy(&trial, d + 20, sizeof(trial));
+	if (trial != g->trial)
+		return false; /* late from an earlier trial: not this one's */
+	memcpy(&sent_ns, d + 12, sizeof(sent_ns));
+	if (record && now > sent_ns)
+		pc_hist_record(g->hist, now - sent_ns);
+	return true;
+}
+
+static uint64_t gen_receive_fd(struct gen *g, int fd, bool record)
 {
 	static uint8_t bufs[64][256];
 	struct mmsghdr msgs[64];
@@ -115,84 +200,166 @@ static uint64_t gen_receive(struct gen *g, bool record)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	for (;;) {
-		int k = recvmmsg(g->rx_fd, msgs, 64, MSG_DONTWAIT, NULL);
+		int k = recvmmsg(fd, msgs, 64, MSG_DONTWAIT, NULL);
 		uint64_t now;
 
 		if (k <= 0)
 			break;
 		now = pc_bench_now_ns();
-		for (int i = 0; i < k; i++) {
-			uint64_t sent_ns;
-
-			uint32_t trial;
-
-			if (msgs[i].msg_len < 24)
-				continue;
-			memcpy(&trial, bufs[i] + 20, sizeof(trial));
-			if (trial != g->trial)
-				continue; /* late from an earlier trial: not this one's */
-			memcpy(&sent_ns, bufs[i] + 12, sizeof(sent_ns));
-			if (record && now > sent_ns)
-				pc_hist_record(g->hist, now - sent_ns);
-			got++;
-		}
+		for (int i = 0; i < k; i++)
+			got += gen_count(g, bufs[i], msgs[i].msg_len, now, record);
 	}
 	return got;
+}
+
+static uint64_t gen_receive_dpdk(struct gen *g, bool record)
+{
+	struct pc_pkt *rx[RELAY_BURST];
+	uint64_t got = 0;
+	unsigned k;
+
+	while ((k = pc_io_rx_burst(g->dpdk, rx, RELAY_BURST)) > 0) {
+		uint64_t now = pc_bench_now_ns();
+
+		for (unsigned i = 0; i < k; i++)
+			got += gen_count(g, pc_pkt_data(rx[i]), pc_pkt_len(rx[i]), now, record);
+		pc_pkt_free_burst(pc_io_cache(g->dpdk), rx, k);
+	}
+	pc_io_flush(g->dpdk); /* ARP replies */
+	return got;
+}
+
+/* Drain what came back: count packets, record latencies. */
+static uint64_t gen_receive(struct gen *g, bool record)
+{
+	if (g->use_dpdk)
+		return gen_receive_dpdk(g, record);
+	return gen_receive_fd(g, g->fd[1], record) +
+	       (g->both ? gen_receive_fd(g, g->fd[0], record) : 0);
+}
+
+static unsigned gen_send_fd(struct gen *g, unsigned n, uint64_t now)
+{
+	static uint8_t pkts[RELAY_BURST][RELAY_PKT_LEN];
+	struct mmsghdr msgs[2][RELAY_BURST];
+	struct iovec iov[2][RELAY_BURST];
+	unsigned cnt[2] = { 0, 0 }, sent = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned call, side = gen_fill(g, pkts[i], now, &call), j = cnt[side]++;
+
+		iov[side][j].iov_base = pkts[i];
+		iov[side][j].iov_len = RELAY_PKT_LEN;
+		memset(&msgs[side][j].msg_hdr, 0, sizeof(msgs[side][j].msg_hdr));
+		msgs[side][j].msg_hdr.msg_iov = &iov[side][j];
+		msgs[side][j].msg_hdr.msg_iovlen = 1;
+		msgs[side][j].msg_hdr.msg_name = &g->targets[side][call];
+		msgs[side][j].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+	}
+	for (unsigned side = 0; side < 2; side++) {
+		int k = cnt[side] ? sendmmsg(g->fd[side], msgs[side], cnt[side], MSG_DONTWAIT) : 0;
+
+		sent += k > 0 ? (unsigned)k : 0;
+	}
+	return sent;
+}
+
+static unsigned gen_send_dpdk(struct gen *g, unsigned n, uint64_t now)
+{
+	struct pc_pkt_cache *c = pc_io_cache(g->dpdk);
+	struct pc_pkt *tx[RELAY_BURST];
+	unsigned k = 0, sent;
+
+	for (; k < n; k++) {
+		struct pc_pkt *p = pc_pkt_alloc(c);
+		unsigned call, side;
+		uint8_t *d;
+
+		if (p == NULL)
+			break;
+		d = pc_pkt_append(p, RELAY_PKT_LEN);
+		side = gen_fill(g, d, now, &call);
+		p->port = g->dport[side];
+		p->peer = g->targets[side][call];
+		p->peer_len = sizeof(struct sockaddr_in);
+		tx[k] = p;
+	}
+	sent = k ? pc_io_tx_burst(g->dpdk, tx, k) : 0;
+	pc_io_flush(g->dpdk);
+	return sent;
 }
 
 /* Send at @pps for @seconds, then drain for 100 ms. */
 static void gen_run(struct gen *g, double pps, double seconds, bool record, struct trial *t)
 {
-	static uint8_t pkts[RELAY_BURST][RELAY_PKT_LEN];
-	struct mmsghdr msgs[RELAY_BURST];
-	struct iovec iov[RELAY_BURST];
 	uint64_t start = pc_bench_now_ns(), end = start + (uint64_t)(seconds * 1e9), now;
-	unsigned call = 0;
 
 	memset(t, 0, sizeof(*t));
-	memset(msgs, 0, sizeof(msgs));
 	g->trial++;
-	for (unsigned i = 0; i < RELAY_BURST; i++) {
-		memset(pkts[i], 0xd5, RELAY_PKT_LEN); /* G.711 mu-law silence */
-		pkts[i][0] = 0x80;		      /* RTP v2, PT 0 (PCMU) */
-		pkts[i][1] = 0;
-		iov[i].iov_base = pkts[i];
-		iov[i].iov_len = RELAY_PKT_LEN;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
-	}
 	while ((now = pc_bench_now_ns()) < end) {
 		uint64_t due = (uint64_t)((double)(now - start) * pps / 1e9);
 		unsigned n = due > t->sent ? (unsigned)(due - t->sent) : 0;
 
 		if (n > RELAY_BURST)
 			n = RELAY_BURST;
-		for (unsigned i = 0; i < n; i++) {
-			uint16_t seq = g->seq[call]++;
-			uint32_t ssrc = htonl(call + 1), ts = htonl((uint32_t)seq * 160u);
-
-			pkts[i][2] = (uint8_t)(seq >> 8);
-			pkts[i][3] = (uint8_t)seq;
-			memcpy(pkts[i] + 4, &ts, 4);
-			memcpy(pkts[i] + 8, &ssrc, 4);
-			memcpy(pkts[i] + 12, &now, sizeof(now));
-			memcpy(pkts[i] + 20, &g->trial, sizeof(g->trial));
-			msgs[i].msg_hdr.msg_name = &g->targets[call];
-			call = call + 1 == g->ncalls ? 0 : call + 1;
-		}
-		if (n > 0) {
-			int k = sendmmsg(g->tx_fd, msgs, n, MSG_DONTWAIT);
-
-			if (k > 0)
-				t->sent += (uint64_t)k;
-		}
+		if (n > 0)
+			t->sent += g->use_dpdk ? gen_send_dpdk(g, n, now) : gen_send_fd(g, n, now);
 		t->recv += gen_receive(g, record);
 	}
 	t->achieved_pps = (double)t->sent / seconds;
 	end = pc_bench_now_ns() + 100000000u;
 	while (pc_bench_now_ns() < end)
 		t->recv += gen_receive(g, record);
+}
+
+/* The dpdk generator: EAL, the net_ring pair's generator end, its two ports. NULL reason: up. */
+static const char *gen_dpdk_start(struct gen *g)
+{
+	static char why[160];
+	struct pc_io_conf c = {
+		.backend = PC_IO_DPDK,
+		.pkts = 32768,
+		.max_ports = 4,
+		.eal_args = "--no-huge --no-pci",
+		.dpdk_ipv4 = htonl(RELAY_DPDK_GEN_IP),
+	};
+	int rc, port;
+
+	if (pc_bench_eal_start() < 0) {
+		snprintf(why, sizeof(why), "DPDK EAL did not start: %s", pc_bench_eal_error());
+		return why;
+	}
+	port = pc_bench_netring_port("pcb_gen", "pcb_to_gen", "pcb_to_relay",
+				     RELAY_DPDK_RING_SLOTS);
+	if (port < 0) {
+		snprintf(why, sizeof(why), "no net_ring pair: %s", strerror(-port));
+		return why;
+	}
+	c.dpdk_port_id = (uint16_t)port;
+	rc = pc_io_create(&g->dpdk, &c);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "the generator's dpdk instance: %s", strerror(-rc));
+		return why;
+	}
+	for (unsigned s = 0; s < 2; s++) {
+		union pc_pkt_addr local = addr4(RELAY_DPDK_GEN_IP, (uint16_t)(5000 + 2 * s));
+
+		rc = pc_io_port_open(g->dpdk, &local, &g->daddr[s]);
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "the generator's port: %s", strerror(-rc));
+			pc_io_destroy(g->dpdk);
+			g->dpdk = NULL;
+			return why;
+		}
+		g->dport[s] = (uint16_t)rc;
+	}
+	return NULL;
+}
+
+/* The generator's addresses of the run under way. */
+static const union pc_pkt_addr *gen_addr(const struct gen *g, unsigned side)
+{
+	return g->use_dpdk ? &g->daddr[side] : &g->addr[side];
 }
 
 /* --- relays under test ---------------------------------------------------------------------- */
@@ -247,9 +414,9 @@ static void *bare_main(void *arg)
 	return NULL;
 }
 
-/* Create @g->ncalls relays on a running loop: leg A learns the generator, leg B sends to the
- * sink. Fills g->targets with the A-leg ports. */
-static int phonecore_setup_calls(struct pc_loop *loop, struct gen *g)
+/* Create @g->ncalls relays on a running loop bound at @relay_ip (0: 127.0.0.1, any port): leg A
+ * learns the generator's A side, leg B sends to its B side. Fills g->targets. */
+static int phonecore_setup_calls(struct pc_loop *loop, struct gen *g, uint32_t relay_ip)
 {
 	unsigned created = 0, next = 0;
 	uint64_t deadline = pc_bench_now_ns() + 20000000000ull;
@@ -257,24 +424,33 @@ static int phonecore_setup_calls(struct pc_loop *loop, struct gen *g)
 	while (created < g->ncalls) {
 		struct pc_loop_msg *m;
 
-		while (next < g->ncalls && (m = pc_loop_cmd_reserve(loop)) != NULL) {
+		/* Every create is answered by one event: with no more unanswered than the
+		 * event channel holds (256), none is dropped. */
+		while (next < g->ncalls && next - created < 128 &&
+		       (m = pc_loop_cmd_reserve(loop)) != NULL) {
 			struct pc_loop_relay_create *c = &m->u.relay;
 
 			m->type = PC_LOOP_CMD_RELAY_CREATE;
-			m->stream = next++;
+			m->stream = next;
 			for (unsigned leg = 0; leg < 2; leg++) {
-				c->local_rtp[leg].in4.sin_family = AF_INET;
-				c->local_rtp[leg].in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+				uint16_t port = (uint16_t)(leg ? RELAY_DPDK_LEG_B_PORT + next :
+								 RELAY_DPDK_LEG_A_PORT + next);
+
+				c->local_rtp[leg] = relay_ip ? addr4(relay_ip, port) :
+							       addr4(INADDR_LOOPBACK, 0);
 				c->leg[leg].flags = PC_RELAY_F_RTCP_MUX;
 			}
-			c->leg[1].remote_rtp.in4 = g->rx_addr;
+			c->leg[1].remote_rtp = *gen_addr(g, 1);
 			pc_loop_cmd_commit(loop, m);
+			next++;
 		}
 		while ((m = pc_loop_evt_poll(loop)) != NULL) {
 			int rc = m->rc;
 
-			if (m->type == PC_LOOP_EVT_CREATED && rc == 0)
-				g->targets[m->stream] = m->u.created.rtp[0].in4;
+			if (m->type == PC_LOOP_EVT_CREATED && rc == 0) {
+				g->targets[0][m->stream] = m->u.created.rtp[0];
+				g->targets[1][m->stream] = m->u.created.rtp[1];
+			}
 			pc_loop_evt_release(loop, m);
 			if (rc < 0) {
 				fprintf(stderr, "phonecore bench relay: relay create failed: %s\n",
@@ -283,8 +459,14 @@ static int phonecore_setup_calls(struct pc_loop *loop, struct gen *g)
 			}
 			created++;
 		}
-		if (pc_bench_now_ns() > deadline)
+		if (pc_bench_now_ns() > deadline) {
+			fprintf(stderr,
+				"phonecore bench relay: %u of %u relays created (%u asked) in 20 s\n",
+				created, g->ncalls, next);
 			return -ETIMEDOUT;
+		}
+		if (created < next)
+			usleep(20); /* the loop takes one create per iteration */
 	}
 	return 0;
 }
@@ -424,6 +606,7 @@ static int sdp_port(const char *reply)
 	return m ? atoi(m + 8) : -1;
 }
 
+/* Offer from A, answer from B: the offer's reply goes to B (where B sends), the answer's to A. */
 static int rtpe_setup_calls(struct rtpe *r, struct gen *g)
 {
 	char sdp_a[256], sdp_b[256], callid[32], reply[4096];
@@ -431,39 +614,84 @@ static int rtpe_setup_calls(struct rtpe *r, struct gen *g)
 	snprintf(sdp_a, sizeof(sdp_a),
 		 "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 		 "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-		 ntohs(g->tx_addr.sin_port));
+		 ntohs(g->addr[0].in4.sin_port));
 	snprintf(sdp_b, sizeof(sdp_b),
 		 "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
 		 "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
-		 ntohs(g->rx_addr.sin_port));
+		 ntohs(g->addr[1].in4.sin_port));
 	for (unsigned i = 0; i < g->ncalls; i++) {
 		const char *offer[] = { "command",  "offer", "call-id", callid,
 					"from-tag", "a",     "sdp",	sdp_a };
 		const char *answer[] = { "command", "answer", "call-id", callid, "from-tag",
 					 "a",	    "to-tag", "b",	 "sdp",	 sdp_b };
-		int rc, port;
+		int rc, port_b = -1, port_a = -1;
 
 		snprintf(callid, sizeof(callid), "pcbench-%u", i);
 		rc = rtpe_request(r, offer, 8, reply, sizeof(reply));
-		if (rc == 0)
+		if (rc == 0) {
+			port_b = sdp_port(reply);
 			rc = rtpe_request(r, answer, 10, reply, sizeof(reply));
-		port = rc == 0 ? sdp_port(reply) : -1;
-		if (port <= 0) {
+		}
+		port_a = rc == 0 ? sdp_port(reply) : -1;
+		if (port_a <= 0 || port_b <= 0) {
 			fprintf(stderr,
 				"phonecore bench relay: rtpengine offer/answer of call %u "
 				"failed\n",
 				i);
 			return rc < 0 ? rc : -EPROTO;
 		}
-		/* The answer's SDP goes to A: the port A sends to. */
-		g->targets[i].sin_family = AF_INET;
-		g->targets[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		g->targets[i].sin_port = htons((uint16_t)port);
+		g->targets[0][i] = addr4(INADDR_LOOPBACK, (uint16_t)port_a);
+		g->targets[1][i] = addr4(INADDR_LOOPBACK, (uint16_t)port_b);
 	}
 	return 0;
 }
 
+/* utime + stime of a process, all its threads, in nanoseconds; 0 when unreadable. */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold blanks */
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (uint64_t)(ut + st) * (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+static uint64_t thread_cpu_ns(pthread_t t)
+{
+	clockid_t clk;
+	struct timespec ts;
+
+	if (pthread_getcpuclockid(t, &clk) != 0 || clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* --- measuring -------------------------------------------------------------------------------- */
+
+/* Whose CPU time a held-calls run charges: a thread of ours, or a process. */
+struct cpu_probe {
+	pthread_t tid;
+	pid_t pid; /* > 0: the process */
+};
+
+static uint64_t cpu_probe_ns(const struct cpu_probe *c)
+{
+	return c->pid > 0 ? proc_cpu_ns(c->pid) : thread_cpu_ns(c->tid);
+}
 
 struct result {
 	double max_pps; /* NAN: not measured */
@@ -471,6 +699,14 @@ struct result {
 	uint64_t p50, p99, p999;
 	double lat_pps;
 	double lat_loss; /* loss during the latency run */
+};
+
+struct held {
+	double delivered;	/* share of the packets sent that came back; NAN: not run */
+	double cpu_us_per_call; /* relay CPU microseconds per second per call */
+	double cpu_share;	/* of one core */
+	double asked_pps, achieved_pps;
+	uint64_t p50, p99;
 };
 
 static bool trial_ok(const struct trial *t)
@@ -487,7 +723,7 @@ static void measure(struct gen *g, bool quick, double lat_pps, struct result *re
 	double secs = quick ? 0.25 : 1.0, good = 0, bad = 0, rate = 20000;
 	struct trial t;
 
-	gen_run(g, 10000, quick ? 0.1 : 0.3, false, &t); /* warm-up: caches, latching */
+	gen_run(g, 10000, quick ? 0.1 : 0.3, false, &t); /* warm-up: caches, latching, ARP */
 	if (lat_pps > 0) {
 		pc_hist_reset(g->hist);
 		gen_run(g, lat_pps, secs, true, &t);
@@ -528,18 +764,90 @@ static void measure(struct gen *g, bool quick, double lat_pps, struct result *re
 	res->max_pps = good;
 }
 
-static int run_phonecore(struct gen *g, enum pc_io_backend b, int cpu, bool quick, double lat_pps,
-			 struct result *res)
+/* @g->ncalls calls, both directions at 50 packets/s each, after a warm-up. */
+static void measure_held(struct gen *g, bool quick, const struct cpu_probe *cpu, struct held *h)
+{
+	double secs = quick ? 1.0 : 5.0, pps = (double)g->ncalls * 2 * RELAY_HELD_PPS_PER_DIR;
+	uint64_t c0, c1, t0, t1;
+	struct trial t;
+
+	gen_run(g, pps, quick ? 0.3 : 1.0, false, &t); /* latching, ARP, caches */
+	pc_hist_reset(g->hist);
+	t0 = pc_bench_now_ns();
+	c0 = cpu_probe_ns(cpu);
+	gen_run(g, pps, secs, true, &t);
+	c1 = cpu_probe_ns(cpu);
+	t1 = pc_bench_now_ns();
+	h->asked_pps = pps;
+	h->achieved_pps = t.achieved_pps;
+	h->delivered = t.sent ? (double)(t.recv < t.sent ? t.recv : t.sent) / (double)t.sent : 0;
+	h->cpu_share = (double)(c1 - c0) / (double)(t1 - t0);
+	h->cpu_us_per_call = h->cpu_share * 1e6 / (double)g->ncalls;
+	h->p50 = pc_hist_quantile(g->hist, 0.5);
+	h->p99 = pc_hist_quantile(g->hist, 0.99);
+}
+
+/* What one run of a relay is for: the max rate (lat_pps 0), the latency at lat_pps, or held
+ * calls (held != NULL). */
+struct job {
+	bool quick;
+	double lat_pps;
+	struct result *res;
+	struct held *held;
+};
+
+static void run_job(struct gen *g, const struct job *j, const struct cpu_probe *cpu)
+{
+	if (j->held != NULL)
+		measure_held(g, j->quick, cpu, j->held);
+	else
+		measure(g, j->quick, j->lat_pps, j->res);
+}
+
+/* The generator for @impl: the dpdk pair or the kernel sockets. */
+static void gen_select(struct gen *g, bool dpdk, unsigned ncalls, bool both)
+{
+	g->use_dpdk = dpdk;
+	g->ncalls = ncalls;
+	g->both = both;
+	g->next_call = 0;
+	g->next_side = 0;
+}
+
+static int run_phonecore(struct gen *g, enum pc_io_backend b, int cpu, const struct job *j)
 {
 	struct pc_io_conf ioc = {
-		.backend = b, .pkts = 16384, .max_ports = 4 * RELAY_CALLS + 8, .no_fallback = true
+		.backend = b,
+		.pkts = 16384,
+		.max_ports = 2 * g->ncalls + 8,
+		.no_fallback = true,
+		.eal_args = "--no-huge --no-pci",
 	};
-	struct pc_loop_conf lc = { .max_streams = RELAY_CALLS };
+	struct pc_loop_conf lc = { .max_streams = g->ncalls,
+				   .idle = j->held ? PC_LOOP_IDLE_SLEEP : PC_LOOP_IDLE_POLL };
 	struct media_thread m = { .bare_fd = -1 };
 	struct pc_loop_msg *stop;
+	struct cpu_probe probe = { 0 };
+	uint32_t relay_ip = 0;
 	struct pc_io *io;
 	int rc;
 
+	if (b == PC_IO_DPDK) {
+		char name[32];
+		int port;
+
+		if (g->dpdk == NULL)
+			return -ENOTSUP;
+		/* A new ethdev on the same rings, and a new address the generator must resolve. */
+		snprintf(name, sizeof(name), "pcb_relay%u", g->relays);
+		port = pc_bench_netring_port(name, "pcb_to_relay", "pcb_to_gen",
+					     RELAY_DPDK_RING_SLOTS);
+		if (port < 0)
+			return port;
+		relay_ip = RELAY_DPDK_RELAY_NET + 1 + g->relays++;
+		ioc.dpdk_port_id = (uint16_t)port;
+		ioc.dpdk_ipv4 = htonl(relay_ip);
+	}
 	rc = pc_io_create(&io, &ioc);
 	if (rc < 0)
 		return rc;
@@ -550,9 +858,10 @@ static int run_phonecore(struct gen *g, enum pc_io_backend b, int cpu, bool quic
 	rc = pc_bench_thread_start(&m.tid, cpu, loop_main, &m);
 	if (rc < 0)
 		goto out_loop;
-	rc = phonecore_setup_calls(m.loop, g);
+	probe.tid = m.tid;
+	rc = phonecore_setup_calls(m.loop, g, relay_ip);
 	if (rc == 0)
-		measure(g, quick, lat_pps, res);
+		run_job(g, j, &probe);
 	while ((stop = pc_loop_cmd_reserve(m.loop)) == NULL)
 		usleep(1000);
 	stop->type = PC_LOOP_CMD_STOP;
@@ -561,26 +870,33 @@ static int run_phonecore(struct gen *g, enum pc_io_backend b, int cpu, bool quic
 out_loop:
 	pc_loop_destroy(m.loop);
 out_io:
+	/* Frames this instance sent through the rings are its buffers until the generator took
+	 * them: drain before the pool goes. */
+	if (b == PC_IO_DPDK)
+		for (uint64_t end = pc_bench_now_ns() + 50000000u; pc_bench_now_ns() < end;)
+			(void)gen_receive(g, false);
 	pc_io_destroy(io);
 	return rc;
 }
 
-static int run_bare(struct gen *g, int cpu, bool quick, double lat_pps, struct result *res)
+static int run_bare(struct gen *g, int cpu, const struct job *j)
 {
 	struct media_thread m = { .bare_fd = -1 };
-	struct sockaddr_in a;
+	struct cpu_probe probe = { 0 };
+	union pc_pkt_addr a;
 	int rc;
 
 	m.bare_fd = udp_bound(&a);
 	if (m.bare_fd < 0)
 		return m.bare_fd;
-	m.sink = g->rx_addr;
+	m.sink = g->addr[1].in4;
 	atomic_init(&m.stop, 0);
 	for (unsigned i = 0; i < g->ncalls; i++)
-		g->targets[i] = a;
+		g->targets[0][i] = a;
 	rc = pc_bench_thread_start(&m.tid, cpu, bare_main, &m);
 	if (rc == 0) {
-		measure(g, quick, lat_pps, res);
+		probe.tid = m.tid;
+		run_job(g, j, &probe);
 		pc_store_relaxed(&m.stop, 1);
 		pthread_join(m.tid, NULL);
 	}
@@ -588,19 +904,51 @@ static int run_bare(struct gen *g, int cpu, bool quick, double lat_pps, struct r
 	return rc;
 }
 
-static int run_rtpengine(struct gen *g, int cpu, bool quick, double lat_pps, struct result *res)
+static int run_rtpengine(struct gen *g, int cpu, const struct job *j)
 {
 	struct rtpe r;
+	struct cpu_probe probe = { 0 };
 	int rc = rtpe_start(&r, cpu);
 
 	if (rc < 0)
 		return rc;
+	probe.pid = r.pid;
 	rc = rtpe_setup_calls(&r, g);
 	if (rc == 0)
-		measure(g, quick, lat_pps, res);
+		run_job(g, j, &probe);
 	rtpe_stop(&r);
 	return rc;
 }
+
+/* Whether --io asked for @impl (the references always run). */
+static bool impl_wanted(const struct pc_bench_opts *o, unsigned impl)
+{
+	static const int backend[IMPL_COUNT] = { [IMPL_SOCKETS] = PC_IO_SOCKETS,
+						 [IMPL_URING] = PC_IO_URING,
+						 [IMPL_DPDK] = PC_IO_DPDK,
+						 [IMPL_BARE] = -1,
+						 [IMPL_RTPENGINE] = -1 };
+
+	return o->io_mask == 0 || backend[impl] < 0 || (o->io_mask & (1u << backend[impl]));
+}
+
+static int run_impl(struct gen *g, unsigned impl, int cpu, const struct job *j)
+{
+	switch (impl) {
+	case IMPL_SOCKETS:
+		return run_phonecore(g, PC_IO_SOCKETS, cpu, j);
+	case IMPL_URING:
+		return run_phonecore(g, PC_IO_URING, cpu, j);
+	case IMPL_DPDK:
+		return run_phonecore(g, PC_IO_DPDK, cpu, j);
+	case IMPL_BARE:
+		return run_bare(g, cpu, j);
+	default:
+		return run_rtpengine(g, cpu, j);
+	}
+}
+
+/* --- report ----------------------------------------------------------------------------------- */
 
 /* A latency that was not measured is NAN (written as null), never 0. */
 static double lat_of(const struct result *r, uint64_t v)
@@ -622,11 +970,49 @@ static void report_impl(struct pc_bench_report *rep, const char *case_name,
 				    lat_of(ours, ov[i]), ref_name, lat_of(ref, rv[i]));
 }
 
+static void report_held(struct pc_bench_report *rep, unsigned calls, const char *backend,
+			const struct held *ours, const struct held *ref)
+{
+	char name[48];
+	const char *ref_name = ref ? impl_name[IMPL_RTPENGINE] : NULL;
+	double rd = ref ? ref->delivered * 100 : NAN, rc = ref ? ref->cpu_us_per_call : NAN;
+	double r50 = ref && ref->delivered > 0 ? (double)ref->p50 : NAN;
+	double r99 = ref && ref->delivered > 0 ? (double)ref->p99 : NAN;
+	bool ran = ours->delivered > 0;
+
+	snprintf(name, sizeof(name), "held/%u/%s", calls, backend);
+	pc_bench_report_row(rep, name, "delivered", "pct", PC_BENCH_HIGHER_BETTER,
+			    ours->delivered * 100, ref_name, rd);
+	pc_bench_report_row(rep, name, "cpu_per_call", "us/s", PC_BENCH_LOWER_BETTER,
+			    ran ? ours->cpu_us_per_call : NAN, ref_name, rc);
+	pc_bench_report_row(rep, name, "latency_p50", "ns", PC_BENCH_LOWER_BETTER,
+			    ran ? (double)ours->p50 : NAN, ref_name, r50);
+	pc_bench_report_row(rep, name, "latency_p99", "ns", PC_BENCH_LOWER_BETTER,
+			    ran ? (double)ours->p99 : NAN, ref_name, r99);
+}
+
+static void note_held(struct pc_bench_report *rep, unsigned calls, unsigned impl,
+		      const struct held *h)
+{
+	if (!(h->delivered > 0))
+		return;
+	pc_bench_report_note(rep,
+			     "held %u calls, %s: %.0f pps asked, %.0f sent%s; delivered %.4f%%; "
+			     "relay CPU %.1f%% of a core (%.2f us/s per call); latency p50/p99 "
+			     "%" PRIu64 "/%" PRIu64 " ns",
+			     calls, impl_name[impl], h->asked_pps, h->achieved_pps,
+			     h->achieved_pps < 0.97 * h->asked_pps ? " (generator-bound)" : "",
+			     h->delivered * 100, h->cpu_share * 100, h->cpu_us_per_call, h->p50,
+			     h->p99);
+}
+
 int pc_bench_relay_run(const struct pc_bench_opts *o)
 {
+	static const unsigned held_calls[2] = { 1000, RELAY_HELD_MAX };
 	struct result res[IMPL_COUNT];
+	struct held held[2][IMPL_COUNT];
 	struct pc_bench_report *rep = NULL;
-	struct gen g = { .tx_fd = -1, .rx_fd = -1, .ncalls = RELAY_CALLS };
+	struct gen g = { .fd = { -1, -1 } };
 	struct rlimit rl;
 	int cpu_gen, cpu_relay, rc;
 	cpu_set_t saved_cpus;
@@ -647,13 +1033,14 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 	rc = pc_hist_create(&g.hist);
 	if (rc < 0)
 		goto out;
-	g.targets = calloc(g.ncalls, sizeof(*g.targets));
-	g.seq = calloc(g.ncalls, sizeof(*g.seq));
-	g.tx_fd = udp_bound(&g.tx_addr);
-	g.rx_fd = udp_bound(&g.rx_addr);
-	if (g.targets == NULL || g.seq == NULL || g.tx_fd < 0 || g.rx_fd < 0) {
-		rc = -ENOMEM;
-		goto out;
+	for (unsigned s = 0; s < 2; s++) {
+		g.targets[s] = calloc(RELAY_HELD_MAX, sizeof(*g.targets[s]));
+		g.seq[s] = calloc(RELAY_HELD_MAX, sizeof(*g.seq[s]));
+		g.fd[s] = udp_bound(&g.addr[s]);
+		if (g.targets[s] == NULL || g.seq[s] == NULL || g.fd[s] < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
 	/* The generator runs here, on its CPU; the caller's affinity (saved above) comes back at
 	 * the end: the next benchmark checks which CPUs it may use. */
@@ -664,9 +1051,16 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 		CPU_SET(cpu_gen, &set);
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	g.dpdk_why = impl_wanted(o, IMPL_DPDK) ? gen_dpdk_start(&g) : "not asked for (--io)";
+	if (g.dpdk_why != NULL && impl_wanted(o, IMPL_DPDK))
+		pc_bench_report_note(rep, "%s: not run: %s", impl_name[IMPL_DPDK], g.dpdk_why);
 	for (unsigned i = 0; i < IMPL_COUNT; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
 		res[i].max_pps = NAN;
+		for (unsigned k = 0; k < 2; k++) {
+			memset(&held[k][i], 0, sizeof(held[k][i]));
+			held[k][i].delivered = NAN;
+		}
 	}
 	/* Twice through every relay: first the highest rate, then, on a fresh instance, the
 	 * latency at one common rate for all: half the lowest maximum among them (so that every
@@ -674,18 +1068,15 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < IMPL_COUNT; i++) {
 			struct result *r = &res[i];
-			double lat = pass ? lat_common : 0;
+			struct job j = { .quick = o->quick,
+					 .lat_pps = pass ? lat_common : 0,
+					 .res = r };
 
-			if (pass && !(r->max_pps > 0))
+			if ((pass && !(r->max_pps > 0)) || (i == IMPL_DPDK && g.dpdk == NULL) ||
+			    !impl_wanted(o, i))
 				continue;
-			if (i == IMPL_SOCKETS || i == IMPL_URING)
-				rc = run_phonecore(&g,
-						   i == IMPL_SOCKETS ? PC_IO_SOCKETS : PC_IO_URING,
-						   cpu_relay, o->quick, lat, r);
-			else if (i == IMPL_BARE)
-				rc = run_bare(&g, cpu_relay, o->quick, lat, r);
-			else
-				rc = run_rtpengine(&g, cpu_relay, o->quick, lat, r);
+			gen_select(&g, i == IMPL_DPDK, RELAY_CALLS, false);
+			rc = run_impl(&g, i, cpu_relay, &j);
 			if (rc < 0 && !pass) {
 				r->max_pps = NAN;
 				pc_bench_report_note(rep, "%s: could not run: %s", impl_name[i],
@@ -696,22 +1087,45 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 						     impl_name[i], strerror(-rc));
 			}
 		}
+		/* The common rate: from the kernel relays (the dpdk pair is another wire). */
 		for (unsigned i = 0; !pass && i < IMPL_COUNT; i++)
-			if (res[i].max_pps > 0 &&
+			if (i != IMPL_DPDK && res[i].max_pps > 0 &&
 			    (lat_common == 0 || res[i].max_pps / 2 < lat_common))
 				lat_common = res[i].max_pps / 2;
+	}
+	/* Held calls: 1,000 on every relay, 10,000 on the dpdk pair (see the top). */
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned i = 0; i < IMPL_COUNT; i++) {
+			struct job j = { .quick = o->quick, .held = &held[k][i] };
+
+			if (i == IMPL_BARE || (i == IMPL_DPDK && g.dpdk == NULL) ||
+			    (held_calls[k] > 1000 && i != IMPL_DPDK) || !impl_wanted(o, i))
+				continue;
+			gen_select(&g, i == IMPL_DPDK, held_calls[k], true);
+			rc = run_impl(&g, i, cpu_relay, &j);
+			if (rc < 0) {
+				held[k][i].delivered = NAN;
+				pc_bench_report_note(rep, "held %u calls, %s: could not run: %s",
+						     held_calls[k], impl_name[i], strerror(-rc));
+			}
+		}
 	}
 	rc = 0;
 
 	pc_bench_report_note(
 		rep,
-		"setup: %u calls, %u-byte RTP packets (G.711 20 ms) from one socket "
-		"round-robin over the calls' A-leg ports, forwarded to one sink socket; "
-		"generator on CPU %d, relay on CPU %d; trials of %.2f s; max rate = "
-		"highest rate with under %.1f%% loss (ladder x1.5, then bisection); "
-		"latency of every relay at one rate: half the lowest max rate",
+		"max rate: %u calls, %u-byte RTP packets (G.711 20 ms) round-robin over the "
+		"calls' A-leg ports, forwarded to one sink; generator on CPU %d, relay on CPU "
+		"%d; trials of %.2f s; max rate = highest rate with under %.1f%% loss (ladder "
+		"x1.5, then bisection); latency of every kernel relay at one rate: half the "
+		"lowest kernel max rate; the dpdk relay at that rate too",
 		RELAY_CALLS, RELAY_PKT_LEN, cpu_gen, cpu_relay, o->quick ? 0.25 : 1.0,
 		RELAY_LOSS_MAX * 100);
+	pc_bench_report_note(
+		rep, "relay/dpdk: the generator and the relay are two phonecore dpdk "
+		     "instances joined by a net_ring pair (a wire in memory, standing "
+		     "for a kernel-bypass NIC); rtpengine, its reference, pays the kernel's "
+		     "loopback path");
 	for (unsigned i = 0; i < IMPL_COUNT; i++)
 		if (res[i].max_pps > 0)
 			pc_bench_report_note(
@@ -722,9 +1136,14 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 				res[i].gen_bound ? " (generator-bound: a lower bound)" : "",
 				res[i].p50, res[i].p99, res[i].p999, res[i].lat_pps,
 				res[i].lat_loss * 100);
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < IMPL_COUNT; i++)
+			note_held(rep, held_calls[k], i, &held[k][i]);
 	report_impl(rep, "relay/sockets", &res[IMPL_SOCKETS], &res[IMPL_RTPENGINE],
 		    impl_name[IMPL_RTPENGINE]);
 	report_impl(rep, "relay/uring", &res[IMPL_URING], &res[IMPL_RTPENGINE],
+		    impl_name[IMPL_RTPENGINE]);
+	report_impl(rep, "relay/dpdk", &res[IMPL_DPDK], &res[IMPL_RTPENGINE],
 		    impl_name[IMPL_RTPENGINE]);
 	pc_bench_report_row(rep, "relay/sockets-vs-bare", "max_rate_loss_under_0.1pct", "pps",
 			    PC_BENCH_HIGHER_BETTER, res[IMPL_SOCKETS].max_pps, impl_name[IMPL_BARE],
@@ -732,17 +1151,25 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 	pc_bench_report_row(rep, "relay/uring-vs-bare", "max_rate_loss_under_0.1pct", "pps",
 			    PC_BENCH_HIGHER_BETTER, res[IMPL_URING].max_pps, impl_name[IMPL_BARE],
 			    res[IMPL_BARE].max_pps);
-	pc_bench_report_note(rep, "relay/dpdk: not measured yet (needs the DPDK generator on the "
-				  "other side of a net_ring pair)");
+	report_held(rep, 1000, "sockets", &held[0][IMPL_SOCKETS], &held[0][IMPL_RTPENGINE]);
+	report_held(rep, 1000, "uring", &held[0][IMPL_URING], &held[0][IMPL_RTPENGINE]);
+	report_held(rep, 1000, "dpdk", &held[0][IMPL_DPDK], &held[0][IMPL_RTPENGINE]);
+	report_held(rep, RELAY_HELD_MAX, "dpdk", &held[1][IMPL_DPDK], NULL);
+	pc_bench_report_note(rep,
+			     "held/%u: rtpengine not run: the kernel generator sends at most "
+			     "about 300k packets/s here, %u calls need %u",
+			     RELAY_HELD_MAX, RELAY_HELD_MAX,
+			     RELAY_HELD_MAX * 2 * RELAY_HELD_PPS_PER_DIR);
 	rc = pc_bench_report_finish(rep);
 out:
 	pthread_setaffinity_np(pthread_self(), sizeof(saved_cpus), &saved_cpus);
-	if (g.tx_fd >= 0)
-		close(g.tx_fd);
-	if (g.rx_fd >= 0)
-		close(g.rx_fd);
-	free(g.targets);
-	free(g.seq);
+	for (unsigned s = 0; s < 2; s++) {
+		if (g.fd[s] >= 0)
+			close(g.fd[s]);
+		free(g.targets[s]);
+		free(g.seq[s]);
+	}
+	pc_io_destroy(g.dpdk); /* its frames left in the rings are never read again */
 	pc_hist_destroy(g.hist);
 	pc_bench_report_destroy(rep);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include "cli_pvt.h"
 #include "pc_bench.h"
+#include "pc_io.h"
 
 void pc_cli_bench_help(FILE *f)
 {
@@ -25,6 +26,8 @@ void pc_cli_bench_help(FILE *f)
 		   "                (default bench/results)\n"
 		   "  --quick       short runs: checks that it works; figures are indicative only\n"
 		   "  --cpus A,B    CPUs for the two benchmark threads (default 0,1)\n"
+		   "  --io LIST     relay, io: the I/O backends to measure, comma-separated\n"
+		   "                from sockets,uring,dpdk (default all)\n"
 		   "  -h, --help    this text\n\n"
 		   "benchmarks:\n");
 	for (size_t i = 0; i < n; i++)
@@ -45,6 +48,25 @@ static int parse_cpus(const char *s, int *a, int *b)
 	*a = (int)x;
 	*b = (int)y;
 	return 0;
+}
+
+/* "sockets,uring" into a mask of (1 << enum pc_io_backend). */
+static int parse_io(const char *s, uint32_t *mask)
+{
+	char buf[64], *save, *tok;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		enum pc_io_backend b;
+
+		if (pc_io_backend_parse(tok, &b) < 0)
+			return -EINVAL;
+		*mask |= 1u << b;
+	}
+	return *mask ? 0 : -EINVAL;
 }
 
 static int mkdir_p(const char *dir)
@@ -97,6 +119,7 @@ int pc_cli_bench_main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "io", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,6 +150,15 @@ int pc_cli_bench_main(int argc, char **argv)
 				fprintf(stderr,
 					"phonecore bench: --cpus wants A,B (two CPU numbers), "
 					"not '%s'\n",
+					optarg);
+				return PC_EXIT_USAGE;
+			}
+			break;
+		case 'i':
+			if (parse_io(optarg, &o.io_mask) < 0) {
+				fprintf(stderr,
+					"phonecore bench: --io wants backends from "
+					"sockets,uring,dpdk, not '%s'\n",
 					optarg);
 				return PC_EXIT_USAGE;
 			}
