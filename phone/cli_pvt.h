@@ -20,5 +20,9 @@ struct pc_cli_cmd {
 
 int pc_cli_bench_main(int argc, char **argv);
 void pc_cli_bench_help(FILE *f);
+int pc_cli_config_main(int argc, char **argv);
+void pc_cli_config_help(FILE *f);
+int pc_cli_relay_main(int argc, char **argv);
+void pc_cli_relay_help(FILE *f);
 
 #endif /* PC_CLI_PVT_H */

@@ -11,6 +11,10 @@
 static const struct pc_cli_cmd pc_cli_cmds[] = {
 	{ "bench", "run benchmarks against same-run references (rings, packet pool, ...)",
 	  pc_cli_bench_main, pc_cli_bench_help },
+	{ "config", "check configuration files, show the effective configuration",
+	  pc_cli_config_main, pc_cli_config_help },
+	{ "relay", "relay RTP between pairs of UDP ports (the media gateway, static legs)",
+	  pc_cli_relay_main, pc_cli_relay_help },
 };
 
 #define PC_CLI_NCMDS (sizeof(pc_cli_cmds) / sizeof(pc_cli_cmds[0]))

@@ -61,3 +61,21 @@ pc_add_fuzz_target(net
 pc_add_fuzz_target(rtp
   SOURCES ${PC_FUZZ_DIR}/rtp_fuzz.c
   INCLUDES ${PC_FUZZ_ROOT}/fastpath/rtp)
+
+# The VP530-style configuration parser of phone/ (and its getters and dump).
+pc_add_fuzz_target(config
+  SOURCES ${PC_FUZZ_DIR}/config_fuzz.c ${PC_FUZZ_ROOT}/phone/config.c
+  INCLUDES ${PC_FUZZ_ROOT}/phone)
+# Seeds past the first-line check: a VP530-style file, and one with CR LF ends.
+if(TARGET fuzz_config)
+  set(seeds ${CMAKE_CURRENT_BINARY_DIR}/fuzz_corpus/config)
+  file(WRITE ${seeds}/seed-vp530.cfg "#!version:1.0.0.1\n# common\naccount.1.enable = 1\n"
+    "account.1.label = \"Desk # 1\"\naccount.1.sip_server_host = pbx.example.com # pbx\n"
+    "account.1.ptime = 20\naccount.1.codec.5.payload_type = 97\n"
+    "account.2.sip_server.1.expires = 600\naccount.1.advanced.timer_t1 = 0.5\n"
+    "features.dnd_refuse_code = 480\nphonecore.media.io = dpdk\n"
+    "phonecore.media.dpdk.ipv4 = 192.168.0.1\nphonecore.media.cpu = -1\nlang.gui = English\n"
+    "account.1.password =\n")
+  file(WRITE ${seeds}/seed-crlf.cfg "#!version:1.0.0.1\r\n\r\n  voice.jib.max\t= 300\r\n"
+    "x.y = \"\"\r\n")
+endif()

@@ -33,5 +33,51 @@ expect 2 "--cpus wants A,B" -- "$bin" bench --cpus 1 ring
 expect 2 "name one benchmark" -- "$bin" bench
 expect 2 "usage: phonecore" -- "$bin"
 
+# config: small files in a temporary directory.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '#!version:1.0.0.1\naccount.1.enable = 1\naccount.1.ptime = 30\n' >"$tmp/common.cfg"
+printf '\xef\xbb\xbf#!version:1.0.0.1\r\naccount.1.ptime = 40 # mine\r\nlang.gui = English\r\n' \
+	>"$tmp/phone.cfg"
+printf '#!version:1.0.0.1\n\naccount.1.transport = 7\n' >"$tmp/range.cfg"
+printf '#!version:1.0.0.1\naccount.1.label\n' >"$tmp/syntax.cfg"
+printf 'account.1.enable = 1\n' >"$tmp/nohdr.cfg"
+expect 0 'usage: phonecore config' -- "$bin" config --help
+expect 0 'usage: phonecore config' -- "$bin" help config
+expect 0 "common\.cfg: ok" -- "$bin" config check "$tmp/common.cfg" "$tmp/phone.cfg"
+expect 0 "phone\.cfg:3: warning: unknown key 'lang\.gui'" -- "$bin" config check "$tmp/phone.cfg"
+expect 1 "range\.cfg:3: account\.1\.transport = '7': out of range, expected an integer in 0\.\.3" \
+	-- "$bin" config check "$tmp/range.cfg"
+expect 1 "syntax\.cfg:2: missing '='" -- "$bin" config check "$tmp/common.cfg" "$tmp/syntax.cfg"
+expect 1 "nohdr\.cfg:1: the first line must be '#!version:1\.0\.0\.1'" \
+	-- "$bin" config check "$tmp/nohdr.cfg"
+expect 1 "none\.cfg: cannot open" -- "$bin" config check "$tmp/none.cfg"
+expect 0 '^account\.1\.ptime = 40 +# .*/phone\.cfg:2$' \
+	-- "$bin" config show "$tmp/common.cfg" "$tmp/phone.cfg"
+expect 0 '^account\.1\.enable = 1 +# .*/common\.cfg:2$' \
+	-- "$bin" config show "$tmp/common.cfg" "$tmp/phone.cfg"
+expect 0 '^phonecore\.media\.io = uring +# default$' -- "$bin" config show
+expect 0 '^account\.1\.ptime = 10 +# command line$' \
+	-- "$bin" config show "$tmp/common.cfg" --set account.1.ptime=10
+expect 0 '^lang\.gui = English +# .*/phone\.cfg:3 \(unknown key\)$' \
+	-- "$bin" config show --changed "$tmp/phone.cfg"
+expect 1 "range\.cfg:3: account\.1\.transport" -- "$bin" config show "$tmp/range.cfg"
+expect 2 "command line: phonecore\.media\.burst = '0': out of range" \
+	-- "$bin" config show --set phonecore.media.burst=0
+expect 2 "--set wants KEY=VALUE" -- "$bin" config show --set account.1.ptime
+expect 2 "option '--set' needs a value" -- "$bin" config show --set
+expect 2 "unknown option '--frob'" -- "$bin" config show --frob
+expect 2 "unknown option '--frob'" -- "$bin" config --frob
+expect 2 "unknown subcommand 'frob'" -- "$bin" config frob
+expect 2 "name a subcommand" -- "$bin" config
+expect 2 "name one or more files" -- "$bin" config check
+expect 2 "--set is for 'show'" -- "$bin" config check --set a=b "$tmp/common.cfg"
+
+# relay (run for real in tests/phone/relay_cmd_test.c) and bench --io.
+expect 0 'usage: phonecore relay' -- "$bin" relay --help
+expect 0 'relay RTP between pairs' -- "$bin" --help
+expect 2 "--io wants backends from sockets,uring,dpdk, not 'frob'" -- "$bin" bench --io frob relay
+expect 2 "--io wants backends" -- "$bin" bench --io sockets,,x relay
+
 [[ $fail -eq 0 ]] && echo "cli: all checks passed"
 exit $fail
