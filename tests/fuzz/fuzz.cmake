@@ -79,3 +79,10 @@ if(TARGET fuzz_config)
   file(WRITE ${seeds}/seed-crlf.cfg "#!version:1.0.0.1\r\n\r\n  voice.jib.max\t= 300\r\n"
     "x.y = \"\"\r\n")
 endif()
+
+# More targets, one file each (tests/fuzz/<name>.cmake).
+file(GLOB pc_fuzz_more CONFIGURE_DEPENDS ${PC_FUZZ_DIR}/*.cmake)
+list(REMOVE_ITEM pc_fuzz_more ${PC_FUZZ_DIR}/fuzz.cmake)
+foreach(f ${pc_fuzz_more})
+  include(${f})
+endforeach()
