@@ -12,6 +12,13 @@
  * and dropped, the statistics event, destroy (ports closed), the media timeout, STOP, command
  * errors, a full event channel, the SRTP hook (on pc_relay directly), and at the end of every
  * test the buffer accounting (pool in_use == what the backend holds).
+ *
+ * Latching against "RTP bleed" (pc_relay.h, Latching), on pc_relay directly with a clock of
+ * the test's own: sprays with random SSRCs never move a remote; a consistent forged stream
+ * moves it only after learn_pkts packets and learn_quiet_ms of the sender's silence, never
+ * while the sender keeps sending; a NAT rebinding of the sender's own stream moves it at once;
+ * RTCP without mux by count; RTCP with mux never; locked legs never; configured remotes; the
+ * SRTP hook's verdict before any move. Over the loop: a spray is dropped.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -991,8 +998,9 @@ Test(relay, latching_follows_a_new_source_port)
 	/* Given A moving to a new source port (a NAT rebinding) */
 	a2 = pc_test_udp(AF_INET, &a2_addr);
 
-	/* When it sends from there / Then B gets it, and the relay follows: B's reply goes to
-	 * the new port, not the old one */
+	/* When it sends from there, its own stream (same SSRC, next sequence number) / Then B
+	 * gets it at once, and the relay follows: B's reply goes to the new port, not the old
+	 * one */
 	len = pc_test_rtp(pkt, 2, 320, 0xa0a0a0a0u, 20);
 	pc_test_relayed(&fx, a2, pkt, len, &s.rtp[0], b.rtp, &s.rtp[1]);
 	len = pc_test_rtp(pkt, 2, 320, 0xb0b0b0b0u, 20);
@@ -1043,6 +1051,50 @@ Test(relay, lock_keeps_the_first_address)
 	cr_assert_eq(st[0].foreign, 1);
 	cr_assert_eq(st[0].relearned, 0);
 	close(a2);
+	pc_test_peer_close(&a);
+	pc_test_peer_close(&b);
+	pc_test_fx_fini(&fx);
+}
+
+Test(relay, rtp_bleed_spray_over_the_loop_is_dropped)
+{
+	struct pc_test_fx fx;
+	struct pc_test_stream s;
+	struct pc_test_peer a, b;
+	struct pc_relay_leg_stats st[2];
+	union pc_pkt_addr x_addr;
+	uint8_t pkt[64];
+	uint64_t rx, seed = 0x9e3779b97f4a7c15ull;
+	size_t len;
+	int x;
+
+	pc_test_fx_init(&fx, AF_INET, 0, 0);
+	/* Given leg 0 not locked, A and B learned */
+	pc_test_latched(&fx, &s, 0, &a, &b);
+	x = pc_test_udp(AF_INET, &x_addr);
+	rx = pc_test_loop_stats(&fx).rx_pkts;
+
+	/* When an attacker sprays 30 valid RTP packets with random SSRCs at leg 0 */
+	for (unsigned i = 0; i < 30; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		len = pc_test_rtp(pkt, (uint16_t)(seed >> 32), (uint32_t)seed,
+				  (uint32_t)(seed >> 16) | 1u, 20);
+		pc_test_send(x, pkt, len, &s.rtp[0]);
+	}
+	pc_test_pump_rx(&fx, rx + 30);
+
+	/* Then B gets none of them, B's reply still goes to A, and all 30 are counted */
+	pc_test_assert_quiet(&fx, b.rtp, "B after the spray");
+	len = pc_test_rtp(pkt, 2, 320, 0xb0b0b0b0u, 20);
+	pc_test_relayed(&fx, b.rtp, pkt, len, &s.rtp[1], a.rtp, &s.rtp[0]);
+	pc_test_assert_quiet(&fx, x, "the attacker");
+	pc_test_stats(&fx, 0, st);
+	cr_assert_eq(st[0].foreign, 30);
+	cr_assert_eq(st[0].relearned, 0);
+	cr_assert_eq(st[1].tx_pkts, 1, "only A's first packet reached B");
+	close(x);
 	pc_test_peer_close(&a);
 	pc_test_peer_close(&b);
 	pc_test_fx_fini(&fx);
@@ -1498,4 +1550,538 @@ Test(relay, hook_protects_or_drops_between_legs)
 	cr_assert_eq(ps.in_use, 0);
 	pc_pkt_cache_detach(cache);
 	pc_pkt_pool_destroy(pool);
+}
+
+/* --- latching against RTP bleed, on pc_relay directly ---------------------------------------- */
+
+#define PC_TEST_SSRC_A 0xa0a0a0a0u /* the real sender's stream */
+#define PC_TEST_SSRC_X 0x0bad0badu /* the attacker's forged one */
+
+/* A relay with its pool; time is the test's own, in milliseconds. */
+struct pc_test_direct {
+	struct pc_pkt_pool *pool;
+	struct pc_pkt_cache *cache;
+	struct pc_relay r;
+	union pc_pkt_addr b; /* leg 1's remote, set */
+};
+
+static union pc_pkt_addr pc_test_v4(uint32_t host, uint16_t port)
+{
+	union pc_pkt_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.in4.sin_family = AF_INET;
+	a.in4.sin_addr.s_addr = htonl(host);
+	a.in4.sin_port = htons(port);
+	return a;
+}
+
+/* Given a relay with @conf0 on leg 0 (NULL: all defaults), defaults on leg 1, and B's RTP
+ * address set on leg 1. */
+static void pc_test_direct_init(struct pc_test_direct *t, const struct pc_relay_leg_conf *conf0)
+{
+	struct pc_pkt_pool_params pp = { .count = 16, .flags = PC_PKT_POOL_F_NO_HUGEPAGE };
+	const uint16_t ports[2][2] = { { 1, 2 }, { 3, 4 } };
+	struct pc_relay_leg_conf conf[2];
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(pc_pkt_pool_create(&t->pool, &pp), 0);
+	cr_assert_eq(pc_pkt_cache_attach(t->pool, &t->cache), 0);
+	memset(conf, 0, sizeof(conf));
+	if (conf0 != NULL)
+		conf[0] = *conf0;
+	pc_relay_init(&t->r, conf, ports);
+	t->b = pc_test_v4(0x7f000001u, 5000);
+	pc_relay_set_remote(&t->r, 1, PC_RELAY_RTP, &t->b);
+}
+
+/* Then every buffer is back in the pool. */
+static void pc_test_direct_fini(struct pc_test_direct *t)
+{
+	struct pc_pkt_pool_stats ps;
+
+	pc_pkt_pool_stats(t->pool, &ps);
+	cr_assert_eq(ps.in_use, 0);
+	pc_pkt_cache_detach(t->cache);
+	pc_pkt_pool_destroy(t->pool);
+}
+
+/* @len bytes at @b from @from into @leg's @kind port at @ms. Returns whether they were relayed
+ * (the packet sent is freed; *@to, if given, says where it went). */
+static bool pc_test_direct_in(struct pc_test_direct *t, unsigned leg, enum pc_relay_kind kind,
+			      const union pc_pkt_addr *from, const uint8_t *b, size_t len,
+			      uint64_t ms, union pc_pkt_addr *to)
+{
+	struct pc_pkt *p = pc_pkt_alloc(t->cache), *out;
+	uint8_t *d;
+
+	cr_assert_not_null(p);
+	d = pc_pkt_append(p, (uint16_t)len);
+	cr_assert_not_null(d);
+	memcpy(d, b, len);
+	p->peer = *from;
+	out = pc_relay_input(&t->r, leg, kind, p, t->cache, ms * 1000000u);
+	if (out == NULL)
+		return false;
+	if (to != NULL)
+		*to = out->peer;
+	pc_pkt_free(t->cache, out);
+	return true;
+}
+
+/* An RTP packet of @ssrc, @seq from @from into leg 0 at @ms; relayed? */
+static bool pc_test_direct_rtp(struct pc_test_direct *t, const union pc_pkt_addr *from,
+			       uint16_t seq, uint32_t ssrc, uint64_t ms)
+{
+	uint8_t b[64];
+	size_t len = pc_test_rtp(b, seq, 160u * seq, ssrc, 20);
+
+	return pc_test_direct_in(t, 0, PC_RELAY_RTP, from, b, len, ms, NULL);
+}
+
+/* An SR of @ssrc from @from into leg 0's RTCP port at @ms; relayed? */
+static bool pc_test_direct_sr(struct pc_test_direct *t, const union pc_pkt_addr *from,
+			      uint32_t ssrc, uint64_t ms)
+{
+	uint8_t b[64];
+	size_t len = pc_test_sr(b, ssrc, 1000);
+
+	return pc_test_direct_in(t, 0, PC_RELAY_RTCP, from, b, len, ms, NULL);
+}
+
+/* Where B's reply goes: B's next RTP packet on leg 1 at @ms, relayed to leg 0's remote. */
+static union pc_pkt_addr pc_test_direct_reply_to(struct pc_test_direct *t, uint64_t ms)
+{
+	static uint16_t seq;
+	union pc_pkt_addr to;
+	uint8_t b[64];
+	size_t len;
+
+	seq++;
+	len = pc_test_rtp(b, seq, 160u * seq, 0xb0b0b0b0u, 20);
+
+	cr_assert(pc_test_direct_in(t, 1, PC_RELAY_RTP, &t->b, b, len, ms, &to),
+		  "B's reply was not relayed");
+	return to;
+}
+
+static uint64_t pc_test_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+Test(relay, rtp_bleed_spray_with_random_ssrcs_never_moves_the_remote)
+{
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	union pc_pkt_addr to;
+	uint64_t seed = 0x2545f4914f6cdd1dull, ms = 1000;
+	unsigned sprayed = 0;
+
+	/* Given leg 0 not locked, latched on A (3 packets of its stream), then A silent */
+	pc_test_direct_init(&t, NULL);
+	for (uint16_t i = 0; i < 3; i++)
+		cr_assert(
+			pc_test_direct_rtp(&t, &a, (uint16_t)(1000 + i), PC_TEST_SSRC_A, ms += 20));
+
+	/* When an attacker sprays 4 x 1000 valid packets, 10 ms apart, for 40 s: from one
+	 * address with random SSRCs and sequence numbers; from random addresses with one SSRC
+	 * in sequence; from random addresses with random SSRCs; from one address with one SSRC
+	 * and random sequence numbers */
+	for (unsigned phase = 0; phase < 4; phase++) {
+		for (unsigned i = 0; i < 1000; i++) {
+			uint64_t rnd = pc_test_xorshift(&seed);
+			uint32_t ssrc = phase % 2 ? PC_TEST_SSRC_X : (uint32_t)rnd;
+			uint16_t seq = phase == 1 ? (uint16_t)i : (uint16_t)(rnd >> 32);
+			union pc_pkt_addr from =
+				phase % 3 == 0 ? x :
+						 pc_test_v4(0xc6336400u | (uint32_t)(rnd >> 56),
+							    (uint16_t)(1024 + (rnd >> 40) % 60000));
+
+			if (ssrc == PC_TEST_SSRC_A)
+				continue; /* a guess of the SSRC is for the next test */
+			cr_assert(!pc_test_direct_rtp(&t, &from, seq, ssrc, ms += 10),
+				  "phase %u, packet %u (SSRC %#x, seq %u) was relayed", phase, i,
+				  ssrc, seq);
+			sprayed++;
+		}
+	}
+
+	/* Then none got through, each is counted, the remote never moved: B's reply goes to A,
+	 * and A's next packet, 40 s later, is relayed */
+	cr_assert_eq(t.r.leg[0].st.foreign, sprayed);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+	to = pc_test_direct_reply_to(&t, ms += 1);
+	cr_assert(pc_pkt_addr_equal(&to, &a), "B's reply goes to port %u", pc_test_port_of(&to));
+	cr_assert(pc_test_direct_rtp(&t, &a, 1003, PC_TEST_SSRC_A, ms += 20));
+	cr_assert_eq(t.r.leg[1].st.tx_pkts, 4);
+	pc_test_direct_fini(&t);
+}
+
+/* Given leg 0 with learn_pkts @conf_pkts (0: the default), latched on A, whose last packet
+ * came at 1100 ms; when X sends one consistent stream from 2000 ms, 20 ms apart / then the
+ * remote moves on X's @expect_n-th packet, not before. */
+static void pc_test_consistent_stream_moves_after(uint32_t conf_pkts, unsigned expect_n)
+{
+	struct pc_relay_leg_conf conf = { .learn_pkts = conf_pkts };
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	union pc_pkt_addr to;
+	uint64_t ms = 1000;
+
+	pc_test_direct_init(&t, &conf);
+	for (uint16_t i = 0; i < 6; i++)
+		cr_assert(pc_test_direct_rtp(&t, &a, (uint16_t)(1000 + i), PC_TEST_SSRC_A, ms));
+	ms = 2000;
+
+	/* The first expect_n - 1 are dropped, and B's reply still goes to A */
+	for (unsigned i = 1; i < expect_n; i++) {
+		cr_assert(!pc_test_direct_rtp(&t, &x, (uint16_t)(40000 + i), PC_TEST_SSRC_X,
+					      ms += 20),
+			  "X's packet %u of %u was relayed", i, expect_n);
+		to = pc_test_direct_reply_to(&t, ms);
+		cr_assert(pc_pkt_addr_equal(&to, &a));
+	}
+	cr_assert_eq(t.r.leg[0].st.foreign, expect_n - 1);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+
+	/* The expect_n-th is relayed, the move counted, B's reply goes to X */
+	cr_assert(pc_test_direct_rtp(&t, &x, (uint16_t)(40000 + expect_n), PC_TEST_SSRC_X,
+				     ms += 20),
+		  "X's packet %u was not relayed", expect_n);
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &x));
+	/* And A, from its old address, is now the one dropped (another SSRC than the stream
+	 * followed: it starts as a candidate) */
+	cr_assert(!pc_test_direct_rtp(&t, &a, 1006, PC_TEST_SSRC_A, ms += 1));
+	cr_assert(
+		pc_test_direct_rtp(&t, &x, (uint16_t)(40001 + expect_n), PC_TEST_SSRC_X, ms += 19));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, rtp_bleed_consistent_stream_moves_only_after_learn_pkts)
+{
+	pc_test_consistent_stream_moves_after(0, PC_RELAY_LEARN_PKTS);
+	pc_test_consistent_stream_moves_after(3, 3);
+	pc_test_consistent_stream_moves_after(1, 1);
+	pc_test_consistent_stream_moves_after(12, 12);
+}
+
+Test(relay, rtp_bleed_candidate_waits_for_the_quiet_time)
+{
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	uint64_t ms = 1000, a_last;
+	unsigned n = 0;
+
+	/* Given leg 0 latched on A, whose last packet comes at a_last */
+	pc_test_direct_init(&t, NULL);
+	for (uint16_t i = 0; i < 5; i++)
+		cr_assert(
+			pc_test_direct_rtp(&t, &a, (uint16_t)(1000 + i), PC_TEST_SSRC_A, ms += 20));
+	a_last = ms;
+
+	/* When X's consistent stream starts 20 ms later, a packet every 20 ms / Then it takes
+	 * the remote with the first packet at least learn_quiet_ms after A's last, not with its
+	 * learn_pkts-th */
+	for (;;) {
+		ms += 20;
+		n++;
+		if (pc_test_direct_rtp(&t, &x, (uint16_t)(7 + n), PC_TEST_SSRC_X, ms))
+			break;
+		cr_assert_lt(ms, a_last + PC_RELAY_LEARN_QUIET_MS, "still dropped at +%llu ms",
+			     (unsigned long long)(ms - a_last));
+	}
+	cr_assert_geq(ms, a_last + PC_RELAY_LEARN_QUIET_MS);
+	cr_assert_gt(n, PC_RELAY_LEARN_PKTS);
+	cr_assert_eq(t.r.leg[0].st.foreign, n - 1);
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, rtp_bleed_consistent_stream_never_moves_while_the_sender_keeps_sending)
+{
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	union pc_pkt_addr to;
+	uint64_t ms = 1000;
+	uint16_t x_seq = 30000;
+	unsigned x_sent = 0, a_sent = 0;
+
+	/* Given leg 0 latched on A */
+	pc_test_direct_init(&t, NULL);
+
+	/* When A sends every 20 ms for 20 s, and X one consistent stream in between: for the
+	 * first 10 s 4 packets in each gap (never learn_pkts in a row), then bursts of 40 in
+	 * each gap (learn_pkts many times over, never learn_quiet_ms after A) */
+	for (unsigned i = 0; i < 1000; i++) {
+		unsigned burst = i < 500 ? 4 : 40;
+
+		cr_assert(pc_test_direct_rtp(&t, &a, (uint16_t)(60000 + i), PC_TEST_SSRC_A, ms),
+			  "A's packet %u was dropped", i);
+		a_sent++;
+		for (unsigned j = 0; j < burst; j++) {
+			uint64_t at = ms + 1 + j * 18 / burst;
+
+			cr_assert(!pc_test_direct_rtp(&t, &x, ++x_seq, PC_TEST_SSRC_X, at),
+				  "X's packet in gap %u was relayed", i);
+			x_sent++;
+		}
+		ms += 20;
+	}
+
+	/* Then every packet of A's went through, none of X's, and the remote never moved */
+	cr_assert_eq(t.r.leg[1].st.tx_pkts, a_sent);
+	cr_assert_eq(t.r.leg[0].st.foreign, x_sent);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, nat_rebinding_of_the_sender_moves_at_once)
+{
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), a1 = pc_test_v4(0x0a000001u, 4001),
+			  a2 = pc_test_v4(0x0a000001u, 4002), a3 = pc_test_v4(0x0a000002u, 9),
+			  a4 = pc_test_v4(0x0a000002u, 10);
+	union pc_pkt_addr a6 = pc_test_loopback(AF_INET6, 4000),
+			  a7 = pc_test_loopback(AF_INET6, 4001);
+	union pc_pkt_addr to;
+	uint64_t ms = 1000;
+
+	/* Given leg 0 latched on A, its stream at sequence number 1000 */
+	pc_test_direct_init(&t, NULL);
+	for (uint16_t s = 998; s <= 1000; s++)
+		cr_assert(pc_test_direct_rtp(&t, &a, s, PC_TEST_SSRC_A, ms += 20));
+
+	/* When the stream continues from another port (seq 1001) / Then it is relayed at once,
+	 * the move counted, and B's reply goes there */
+	cr_assert(pc_test_direct_rtp(&t, &a1, 1001, PC_TEST_SSRC_A, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a1));
+
+	/* When the stream shows up elsewhere 101 ahead of the last / Then not at once; 100 ahead
+	 * / Then at once (the window) */
+	cr_assert(!pc_test_direct_rtp(&t, &a2, 1001 + 101, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_test_direct_rtp(&t, &a2, 1001 + 100, PC_TEST_SSRC_A, ms += 1));
+	cr_assert_eq(t.r.leg[0].st.relearned, 2);
+
+	/* When another address sends the next sequence number with another SSRC, or A's SSRC
+	 * with the last sequence number again or one behind / Then it is dropped */
+	cr_assert(!pc_test_direct_rtp(&t, &a3, 1102, PC_TEST_SSRC_X, ms += 20));
+	cr_assert(!pc_test_direct_rtp(&t, &a4, 1101, PC_TEST_SSRC_A, ms += 1));
+	cr_assert(!pc_test_direct_rtp(&t, &a4, 1100, PC_TEST_SSRC_A, ms += 1));
+	cr_assert_eq(t.r.leg[0].st.relearned, 2);
+	cr_assert_eq(t.r.leg[0].st.foreign, 4);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a2));
+
+	/* When the stream moves across the sequence number wrap (65530, then 3), over IPv6 /
+	 * Then at once too */
+	pc_relay_set_remote(&t.r, 0, PC_RELAY_RTP, &(union pc_pkt_addr){ 0 });
+	cr_assert(pc_test_direct_rtp(&t, &a6, 65530, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_test_direct_rtp(&t, &a7, 3, PC_TEST_SSRC_A, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.relearned, 3);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a7));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, rtcp_without_mux_follows_the_count_rule)
+{
+	struct pc_relay_leg_conf conf = { .learn_quiet_ms = 1 };
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), a_rtcp = pc_test_v4(0x0a000001u, 4001);
+	union pc_pkt_addr x = pc_test_v4(0xc0000201u, 6001), y = pc_test_v4(0xc0000202u, 6001);
+	uint64_t seed = 0x1234567887654321ull, ms = 1000;
+	const uint8_t sdes_empty[4] = { 0x80, 202, 0, 0 }; /* an SDES with no chunk: no SSRC */
+
+	/* Given leg 0 without rtcp-mux (quiet time 1 ms, to see the count alone), A's RTP and
+	 * RTCP latched */
+	pc_test_direct_init(&t, &conf);
+	cr_assert(pc_test_direct_rtp(&t, &a, 1, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_test_direct_sr(&t, &a_rtcp, PC_TEST_SSRC_A, ms += 20));
+
+	/* When X sprays 500 reports with random sender SSRCs / Then none goes through */
+	for (unsigned i = 0; i < 500; i++)
+		cr_assert(!pc_test_direct_sr(&t, &x, (uint32_t)pc_test_xorshift(&seed), ms += 10));
+	cr_assert_eq(t.r.leg[0].st.foreign, 500);
+
+	/* When Y sends 4 reports as one sender, A one, Y 4 more / Then the count started over */
+	for (unsigned i = 0; i < 9; i++) {
+		const union pc_pkt_addr *from = i == 4 ? &a_rtcp : &y;
+
+		cr_assert_eq(pc_test_direct_sr(&t, from, i == 4 ? PC_TEST_SSRC_A : PC_TEST_SSRC_X,
+					       ms += 10),
+			     i == 4, "report %u", i);
+	}
+	/* And a report without a sender SSRC from Y starts it over too */
+	cr_assert(!pc_test_direct_in(&t, 0, PC_RELAY_RTCP, &y, sdes_empty, sizeof(sdes_empty),
+				     ms += 10, NULL));
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(!pc_test_direct_sr(&t, &y, PC_TEST_SSRC_X, ms += 10), "report %u", i);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+
+	/* When Y sends its 5th in a row / Then RTCP follows Y; RTP stays on A */
+	cr_assert(pc_test_direct_sr(&t, &y, PC_TEST_SSRC_X, ms += 10));
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTCP], &y));
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
+	cr_assert(pc_test_direct_rtp(&t, &a, 2, PC_TEST_SSRC_A, ms += 10));
+	cr_assert(!pc_test_direct_sr(&t, &a_rtcp, PC_TEST_SSRC_A, ms += 10));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, rtcp_mux_rtcp_from_elsewhere_never_moves_the_remote)
+{
+	struct pc_relay_leg_conf conf = { .flags = PC_RELAY_F_RTCP_MUX };
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	uint64_t ms = 1000;
+	uint8_t rr[64];
+	size_t len;
+
+	/* Given leg 0 with rtcp-mux latched on A's RTP; A's RTCP (on the same port) goes
+	 * through */
+	pc_test_direct_init(&t, &conf);
+	cr_assert(pc_test_direct_rtp(&t, &a, 1, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_test_direct_sr(&t, &a, PC_TEST_SSRC_A, ms += 20));
+
+	/* When X sends 50 reports as one sender, long after A fell silent / Then none goes
+	 * through, and the remote stays A */
+	ms += 10000;
+	len = pc_test_rr(rr, PC_TEST_SSRC_X, PC_TEST_SSRC_A);
+	for (unsigned i = 0; i < 50; i++)
+		cr_assert(!pc_test_direct_in(&t, 0, PC_RELAY_RTP, &x, rr, len, ms += 100, NULL));
+	cr_assert_eq(t.r.leg[0].st.foreign, 50);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
+
+	/* When X then sends an RTP stream / Then the RTP rule governs: it moves on the
+	 * learn_pkts-th, and X's RTCP goes through after, A's not */
+	for (unsigned i = 1; i < PC_RELAY_LEARN_PKTS; i++)
+		cr_assert(
+			!pc_test_direct_rtp(&t, &x, (uint16_t)(500 + i), PC_TEST_SSRC_X, ms += 20));
+	cr_assert(pc_test_direct_rtp(&t, &x, 500 + PC_RELAY_LEARN_PKTS, PC_TEST_SSRC_X, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	cr_assert(pc_test_direct_in(&t, 0, PC_RELAY_RTP, &x, rr, len, ms += 1, NULL));
+	cr_assert(!pc_test_direct_sr(&t, &a, PC_TEST_SSRC_A, ms += 1));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, lock_never_moves_not_even_for_the_same_stream)
+{
+	struct pc_relay_leg_conf conf = { .flags = PC_RELAY_F_LOCK };
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), a1 = pc_test_v4(0x0a000001u, 4001);
+	union pc_pkt_addr x = pc_test_v4(0xc0000201u, 6000), to;
+	uint64_t ms = 1000;
+
+	/* Given leg 0 locked, latched on A */
+	pc_test_direct_init(&t, &conf);
+	cr_assert(pc_test_direct_rtp(&t, &a, 1000, PC_TEST_SSRC_A, ms += 20));
+
+	/* When A's stream continues from another port, and 10 s later X sends 50 packets of one
+	 * stream / Then all are dropped as foreign and the remote stays A */
+	cr_assert(!pc_test_direct_rtp(&t, &a1, 1001, PC_TEST_SSRC_A, ms += 20));
+	ms += 10000;
+	for (unsigned i = 0; i < 50; i++)
+		cr_assert(!pc_test_direct_rtp(&t, &x, (uint16_t)i, PC_TEST_SSRC_X, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.foreign, 51);
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a));
+	cr_assert(pc_test_direct_rtp(&t, &a, 1002, PC_TEST_SSRC_A, ms += 20));
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, configured_remote_never_heard_is_followed_after_learn_pkts)
+{
+	struct pc_relay_leg_conf conf;
+	struct pc_test_direct t;
+	union pc_pkt_addr sdp = pc_test_v4(0xc0a8010au, 4000), nat = pc_test_v4(0xcb007105u, 34567);
+	union pc_pkt_addr nat2 = pc_test_v4(0xcb007105u, 34568), to;
+	uint64_t ms = 1000;
+
+	/* Given leg 0's remote configured (a private address from SDP, never heard from) */
+	memset(&conf, 0, sizeof(conf));
+	conf.remote_rtp = sdp;
+	pc_test_direct_init(&t, &conf);
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &sdp));
+
+	/* When the peer's stream comes from its NAT's address / Then the remote moves on the
+	 * learn_pkts-th packet, with no wait (nothing was heard to fall silent) */
+	for (unsigned i = 1; i < PC_RELAY_LEARN_PKTS; i++)
+		cr_assert(!pc_test_direct_rtp(&t, &nat, (uint16_t)i, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_test_direct_rtp(&t, &nat, PC_RELAY_LEARN_PKTS, PC_TEST_SSRC_A, ms += 20));
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &nat));
+
+	/* When the remote is set again (a re-INVITE) / Then what was heard is forgotten: the
+	 * old stream's next packet from elsewhere does not move it at once */
+	pc_relay_set_remote(&t.r, 0, PC_RELAY_RTP, &sdp);
+	cr_assert(
+		!pc_test_direct_rtp(&t, &nat2, PC_RELAY_LEARN_PKTS + 1, PC_TEST_SSRC_A, ms += 20));
+	/* And a packet from the configured address is accepted and heard */
+	cr_assert(pc_test_direct_rtp(&t, &sdp, 1, PC_TEST_SSRC_X, ms += 1));
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+	pc_test_direct_fini(&t);
+}
+
+Test(relay, hook_failure_moves_nothing)
+{
+	struct pc_test_hook h = { .rc = -EACCES };
+	struct pc_test_direct t;
+	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
+	union pc_pkt_addr unknown, to;
+	uint64_t ms = 1000;
+
+	/* Given a relay whose SRTP hook refuses (authentication failure), B known, leg 0 not */
+	pc_test_direct_init(&t, NULL);
+	t.r.hook = pc_test_hook_fn;
+	t.r.hook_ctx = &h;
+
+	/* When a first packet fails the hook / Then nothing is latched; when one passes / Then
+	 * its source is */
+	cr_assert(!pc_test_direct_rtp(&t, &x, 1, PC_TEST_SSRC_X, ms += 20));
+	cr_assert_eq(t.r.leg[0].remote[PC_RELAY_RTP].sa.sa_family, 0);
+	h.rc = 0;
+	cr_assert(pc_test_direct_rtp(&t, &a, 1000, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
+
+	/* When X's consistent stream comes long after A fell silent, but fails the hook / Then
+	 * the remote stays A: the learn_pkts-th and later reach the hook, which drops them */
+	ms += 10000;
+	h.rc = -EACCES;
+	for (unsigned i = 1; i <= 10; i++)
+		cr_assert(!pc_test_direct_rtp(&t, &x, (uint16_t)(1 + i), PC_TEST_SSRC_X, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.relearned, 0);
+	cr_assert_eq(t.r.leg[0].st.foreign, PC_RELAY_LEARN_PKTS - 1);
+	cr_assert_eq(t.r.leg[0].st.hook_drops, 1 + 11 - PC_RELAY_LEARN_PKTS);
+	h.rc = 0;
+	to = pc_test_direct_reply_to(&t, ms);
+	cr_assert(pc_pkt_addr_equal(&to, &a));
+
+	/* When the stream passes the hook (the peer moved, keys and all) / Then it moves */
+	cr_assert(pc_test_direct_rtp(&t, &x, 12, PC_TEST_SSRC_X, ms += 20));
+	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+
+	/* When the other leg has no remote / Then a first packet latches even though the hook
+	 * would refuse it: there is nothing to check it against (else legs learning at once
+	 * would wait for each other) */
+	memset(&unknown, 0, sizeof(unknown));
+	pc_relay_set_remote(&t.r, 0, PC_RELAY_RTP, &unknown);
+	pc_relay_set_remote(&t.r, 1, PC_RELAY_RTP, &unknown);
+	h.rc = -EACCES;
+	cr_assert(!pc_test_direct_rtp(&t, &a, 2000, PC_TEST_SSRC_A, ms += 20));
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
+	cr_assert_eq(t.r.leg[0].st.no_peer, 1);
+	pc_test_direct_fini(&t);
 }
