@@ -114,14 +114,10 @@ static int run_one(const struct pc_bench_desc *b, struct pc_bench_opts *o, const
 int pc_cli_bench_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "svg", required_argument, NULL, 's' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "io", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "json", required_argument, NULL, 'j' }, { "svg", required_argument, NULL, 's' },
+		{ "dir", required_argument, NULL, 'd' },  { "quick", no_argument, NULL, 'q' },
+		{ "cpus", required_argument, NULL, 'c' }, { "io", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
 	};
 	struct pc_bench_opts o = { .cpu_producer = 0, .cpu_consumer = 1, .out = stdout };
 	const char *dir = NULL;

@@ -1,0 +1,9 @@
+# SRTP/SRTCP on libsrtp2 (fastpath/srtp/): known answers (RFC 3711 B, RFC 7714 16-17), round trips,
+# tampering, replay, re-protect between legs, the SDES inline: key parser.
+pc_add_criterion_test(srtp srtp_test.c LABELS unit)
+# The known-answer tests compute the expected packets a second way, with OpenSSL's libcrypto: a
+# reference independent of libsrtp (which Debian builds on NSS). libssl-dev comes with libdpdk-dev.
+pc_require_pkg(PC_TEST_LIBCRYPTO libcrypto libssl-dev)
+target_link_libraries(test_fastpath_srtp PRIVATE PkgConfig::PC_TEST_LIBCRYPTO)
+# The suite counts the media path's malloc calls by defining malloc itself: export it.
+set_target_properties(test_fastpath_srtp PROPERTIES ENABLE_EXPORTS ON)
