@@ -49,6 +49,9 @@ enum pc_loop_msg_type {
 };
 
 struct pc_loop_relay_create {
+	/* leg[].srtp (may be NULL) is lent to the loop from this command until the stream's
+	 * DESTROYED event, or a CREATED event with rc < 0: the control thread made it, and
+	 * destroys it after that event (pc_srtp_destroy). */
 	struct pc_relay_leg_conf leg[2];
 	union pc_pkt_addr local_rtp[2];	 /* where to bind each leg's RTP port (port 0: any) */
 	union pc_pkt_addr local_rtcp[2]; /* RTCP port; family 0: RTP port + 1 when free, or any */

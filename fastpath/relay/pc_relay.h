@@ -8,8 +8,12 @@
  * "latching"); unless the leg is locked, the peer is followed when it moves, by the rule below,
  * not to whoever sends; PC_RELAY_F_LOCK keeps the first one. Optional SSRC rewriting gives the
  * leg's output one SSRC with continuous sequence numbers and timestamps across source changes.
- * A hook lets SRTP re-protect a packet between legs whose keys differ (RTP on one side, SRTP
- * on the other, or other keys). RTCP is relayed alongside (SSRC fields rewritten to match).
+ * SRTP per leg: a leg given an SRTP session (pc_srtp.h) authenticates and decrypts what
+ * arrives on it before anything reads past the first header, and protects what leaves on it
+ * after the rewriting: SRTP on one side and RTP on the other, or other keys or suites on each
+ * (a leg without a session relays its packets as they are: plain RTP, or SRTP passed through
+ * with keys the relay does not know, where SSRC rewriting would break authentication). RTCP
+ * is relayed alongside (SSRC fields rewritten to match).
  * Bad packets (not RTP/RTCP, runt, truncated, wrong version) are counted and dropped.
  *
  * Latching and "RTP bleed". A relay that moves its remote to the source of any valid-looking
@@ -35,10 +39,9 @@
  *        consistent stream needs the real sender silent for learn_quiet_ms: a burst between
  *        two of its packets (20-60 ms apart) does not do, however long. What is left, a
  *        sender silent for longer (on hold, DTX) and an attacker who forges a well-formed
- *        stream, is for PC_RELAY_F_LOCK, remotes set from SDP, and SRTP: with the hook set, a
- *        move (1 and 3) waits for the packet to pass the hook, so that one which fails
- *        authentication moves nothing (unless the other leg has no remote yet: then there
- *        is nothing to check against, and the move is made as without a hook).
+ *        stream, is for PC_RELAY_F_LOCK, remotes set from SDP, and SRTP: on a leg with an
+ *        SRTP session a packet is authenticated before latching looks at it, so one that
+ *        fails moves nothing and counts as an SRTP drop, not as foreign.
  * RTCP without rtcp-mux follows its own remote by the same rule on the sender SSRC (offset 4),
  * by count only (3b; RTCP has no sequence number; a 4-byte packet, without a sender SSRC,
  * starts the count again): RTCP comes every few seconds, so it moves learn_pkts reports after
@@ -61,6 +64,7 @@
 #include <stdint.h>
 
 #include "pc_pkt.h"
+#include "pc_srtp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +73,10 @@ extern "C" {
 #define PC_RELAY_F_LOCK 0x1u	     /* never move the remote address once set or learned */
 #define PC_RELAY_F_REWRITE_SSRC 0x2u /* packets leaving on this leg get ssrc_out */
 #define PC_RELAY_F_RTCP_MUX 0x4u     /* RTCP shares the RTP port (RFC 5761) */
+#define PC_RELAY_F_SRTP_PASS \
+	0x8u /* what arrives on this leg is SRTP with keys the relay
+				      * does not have (no srtp session): checked by its clear
+				      * first header only, relayed unchanged (no rewriting) */
 
 #define PC_RELAY_LEARN_PKTS 5u	     /* default learn_pkts: 100 ms of 20 ms audio */
 #define PC_RELAY_LEARN_QUIET_MS 200u /* default learn_quiet_ms: > a talker's gaps (ptime 60) */
@@ -91,6 +99,10 @@ struct pc_relay_leg_conf {
 					* at most 65535 */
 	uint32_t learn_quiet_ms;       /* ... and after the remote was silent this long;
 					* 0: PC_RELAY_LEARN_QUIET_MS */
+	struct pc_srtp *srtp;	       /* borrowed, may be NULL (plain or passed through): its
+					* in direction unprotects what arrives on this leg, its
+					* out direction protects what leaves on it. Must outlive
+					* the relay; used by the media thread only meanwhile */
 };
 
 struct pc_relay_leg_stats {
@@ -100,7 +112,8 @@ struct pc_relay_leg_stats {
 	uint64_t tx_bytes;
 	uint64_t bad;	     /* dropped: not valid RTP or RTCP */
 	uint64_t no_peer;    /* dropped: the other leg has no remote address yet */
-	uint64_t hook_drops; /* dropped by the SRTP hook (authentication, replay) */
+	uint64_t srtp_drops; /* dropped by SRTP: authentication or replay failure on the way
+			      * in, no room for the trailer or a key used up on the way out */
 	uint64_t foreign;    /* dropped: from an address other than the remote (locked, or
 			      * not, or not yet, a source to follow: see Latching above) */
 	uint64_t relearned;  /* times the remote address moved (not the first latch) */
@@ -143,22 +156,12 @@ struct pc_relay_leg {
 	uint64_t last_tx_ns;
 	uint32_t have_src; /* 1 once a source is mapped */
 	uint32_t pad;
+	struct pc_srtp *srtp; /* borrowed (pc_relay_leg_conf.srtp); NULL: none */
 	struct pc_relay_leg_stats st;
 };
 
-/*
- * The SRTP hook: called for every packet between its two legs, before it is sent, with the
- * packet's data at pc_pkt_data(). It may change the packet in place (unprotect with one leg's
- * keys, protect with the other's, using the tailroom for the tag). Returns 0 to send, or a
- * negative errno (-EACCES: authentication or replay failure) to drop and count it.
- */
-typedef int (*pc_relay_hook_h)(void *ctx, struct pc_pkt *pkt, unsigned from_leg,
-			       enum pc_relay_kind kind);
-
 struct pc_relay {
 	struct pc_relay_leg leg[2];
-	pc_relay_hook_h hook;
-	void *hook_ctx;
 };
 
 /* pc_relay_init - set up @r (borrowed) for legs already bound to I/O ports (@ports[leg][kind]).

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* relay.c - the RTP relay of pc_relay.h: checks, latching, SSRC rewriting, the SRTP hook. */
+/* relay.c - the RTP relay of pc_relay.h: checks, latching, SSRC rewriting, SRTP per leg. */
 #include <string.h>
 
 #include "pc_atomic.h"
@@ -52,6 +52,7 @@ void pc_relay_init(struct pc_relay *r, const struct pc_relay_leg_conf conf[2],
 		l->remote[PC_RELAY_RTP] = conf[i].remote_rtp;
 		l->remote[PC_RELAY_RTCP] = conf[i].remote_rtcp;
 		l->ssrc_out = conf[i].ssrc_out;
+		l->srtp = conf[i].srtp;
 		l->clock_rate = conf[i].clock_rate ? conf[i].clock_rate : 8000;
 		l->learn_pkts = conf[i].learn_pkts ? conf[i].learn_pkts : PC_RELAY_LEARN_PKTS;
 		if (l->learn_pkts > UINT16_MAX)
@@ -264,12 +265,14 @@ static void rewrite_rtcp(struct pc_relay_leg *in, struct pc_relay_leg *out, uint
 }
 
 /* The rest of pc_relay_input() for a packet accepted on @leg: on to the other leg's remote,
- * through the rewriting and the hook. Returns @pkt to send, or NULL (freed, counted).
+ * through the rewriting and the out leg's SRTP. Returns @pkt to send, or NULL (freed, counted).
  * Forced inline: called out of line, it costs the common case some 3 ns a packet (18 -> 21
  * ns for alloc, fill, relay and free of one packet, gcc 12 -O2). */
-static pc_always_inline struct pc_pkt *
-relay_forward(struct pc_relay *r, unsigned leg, enum pc_relay_kind kind, struct pc_pkt *pkt,
-	      struct pc_pkt_cache *cache, const struct pc_rtp_hdr_view *v, uint64_t now_ns)
+static pc_always_inline struct pc_pkt *relay_forward(struct pc_relay *r, unsigned leg,
+						     enum pc_relay_kind kind, struct pc_pkt *pkt,
+						     struct pc_pkt_cache *cache,
+						     const struct pc_rtp_hdr_view *v, bool opaque,
+						     uint64_t now_ns)
 {
 	struct pc_relay_leg *in = &r->leg[leg & 1], *out = &r->leg[(leg & 1) ^ 1];
 	uint8_t *d = pc_pkt_data(pkt);
@@ -283,12 +286,15 @@ relay_forward(struct pc_relay *r, unsigned leg, enum pc_relay_kind kind, struct 
 		in->st.no_peer++;
 		goto drop;
 	}
-	if (kind == PC_RELAY_RTP && (out->flags & PC_RELAY_F_REWRITE_SSRC))
+	/* Passed-through SRTP is never rewritten: it would fail authentication. */
+	if (!opaque && kind == PC_RELAY_RTP && (out->flags & PC_RELAY_F_REWRITE_SSRC))
 		rewrite_rtp(out, d, v, now_ns);
-	else if (kind == PC_RELAY_RTCP && r->hook == NULL)
+	else if (!opaque && kind == PC_RELAY_RTCP)
 		rewrite_rtcp(in, out, d, len);
-	if (r->hook != NULL && r->hook(r->hook_ctx, pkt, leg & 1, kind) < 0) {
-		in->st.hook_drops++;
+	if (out->srtp != NULL &&
+	    (kind == PC_RELAY_RTP ? pc_srtp_protect(out->srtp, pkt) :
+				    pc_srtp_protect_rtcp(out->srtp, pkt)) < 0) {
+		in->st.srtp_drops++;
 		goto drop;
 	}
 	pkt->port = kind == PC_RELAY_RTP ? out->port_rtp : out->port_rtcp;
@@ -308,29 +314,21 @@ drop:
 static pc_cold struct pc_pkt *relay_input_other(struct pc_relay *r, unsigned leg, unsigned k,
 						enum pc_relay_kind kind, struct pc_pkt *pkt,
 						struct pc_pkt_cache *cache,
-						const struct pc_rtp_hdr_view *v, uint64_t now_ns)
+						const struct pc_rtp_hdr_view *v, bool opaque,
+						uint64_t now_ns)
 {
-	struct pc_relay_leg *in = &r->leg[leg & 1], *out = &r->leg[(leg & 1) ^ 1];
-	union pc_pkt_addr src = pkt->peer, scratch;
+	struct pc_relay_leg *in = &r->leg[leg & 1];
+	union pc_pkt_addr src = pkt->peer;
 	enum latch_verdict move;
-	bool after_hook;
 
 	move = latch_other(in, k, kind, pkt, pc_pkt_data(pkt), pc_pkt_len(pkt), v, now_ns);
 	if (move == LATCH_NONE) {
 		pc_pkt_free(cache, pkt);
 		return NULL;
 	}
-	/* With the SRTP hook, the move waits for the packet to pass it: a forged packet that
-	 * fails authentication moves nothing. Without the hook, at once; so too when the other
-	 * leg has no remote: there is nothing to check the packet against, and two legs
-	 * learning at once would otherwise wait for each other for ever. */
-	after_hook = r->hook != NULL && out_dest(out, kind, &scratch) != NULL;
-	if (!after_hook)
-		latch_move(in, k, kind, &src, v, now_ns, move);
-	pkt = relay_forward(r, leg, kind, pkt, cache, v, now_ns);
-	if (after_hook && pkt != NULL)
-		latch_move(in, k, kind, &src, v, now_ns, move);
-	return pkt;
+	/* On a leg with SRTP the packet was authenticated already: the move is safe. */
+	latch_move(in, k, kind, &src, v, now_ns, move);
+	return relay_forward(r, leg, kind, pkt, cache, v, opaque, now_ns);
 }
 
 struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_kind kind,
@@ -343,21 +341,48 @@ struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_ki
 	static const uint8_t no_hdr[PC_RTP_HDR_MIN]; /* RTCP's stand-in for an RTP header */
 	const uint8_t *hdr = no_hdr;
 	struct pc_relay_latch *lt;
+	bool opaque;
 	unsigned k;
 
 	in->st.rx_pkts++;
 	in->st.rx_bytes += len;
 	if (in->flags & PC_RELAY_F_RTCP_MUX)
 		kind = pc_rtp_is_rtcp(d, len) ? PC_RELAY_RTCP : PC_RELAY_RTP;
-	if (kind == PC_RELAY_RTP) {
+	opaque = in->srtp == NULL && (in->flags & PC_RELAY_F_SRTP_PASS);
+	if (in->srtp != NULL || opaque) {
+		/* SRTP/SRTCP: only the first header is in clear. With keys, authenticate and
+		 * decrypt in place before anything reads further (RTP's padding length is the
+		 * last byte: under SRTP, part of the tag); without, that header is all there is
+		 * to check. */
+		if (len < (kind == PC_RELAY_RTP ? PC_RTP_HDR_MIN : 8u) || (d[0] >> 6) != 2 ||
+		    (kind == PC_RELAY_RTP) == pc_rtp_is_rtcp(d, len))
+			goto drop_bad;
+		if (!opaque) {
+			int rc = kind == PC_RELAY_RTP ? pc_srtp_unprotect(in->srtp, pkt) :
+							pc_srtp_unprotect_rtcp(in->srtp, pkt);
+
+			if (rc == -EBADMSG)
+				goto drop_bad;
+			if (rc < 0) {
+				in->st.srtp_drops++;
+				pc_pkt_free(cache, pkt);
+				return NULL;
+			}
+			d = pc_pkt_data(pkt);
+			len = pc_pkt_len(pkt);
+		}
+	}
+	if (pc_unlikely(opaque)) {
+		v.version = 2;
+		v.seq = pc_rtp__be16(d + 2);
+		v.ssrc = pc_rtp__be32(d + 8);
+		if (kind == PC_RELAY_RTP)
+			hdr = d;
+	} else if (kind == PC_RELAY_RTP) {
 		/* RFC 5761 4: payload types 64-95 (second byte 192-223) are RTCP's, never RTP. */
 		if (pc_rtp_is_rtcp(d, len) || pc_rtp_parse(d, len, &v) < 0)
 			goto drop_bad;
 		hdr = d;
-	} else if (r->hook != NULL) {
-		/* SRTCP: only the first header is in clear; the hook authenticates the rest. */
-		if (len < 8 || (d[0] >> 6) != 2 || d[1] < 192 || d[1] > 223)
-			goto drop_bad;
 	} else if (pc_rtcp_check(d, len, true) < 0) {
 		goto drop_bad;
 	}
@@ -365,7 +390,7 @@ struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_ki
 	/* Symmetric RTP (pc_relay.h, Latching): the remote is RTP's with rtcp-mux. */
 	k = (in->flags & PC_RELAY_F_RTCP_MUX) ? PC_RELAY_RTP : kind;
 	if (!pc_pkt_addr_equal(&in->remote[k], &pkt->peer))
-		return relay_input_other(r, leg, k, kind, pkt, cache, &v, now_ns);
+		return relay_input_other(r, leg, k, kind, pkt, cache, &v, opaque, now_ns);
 	/* The common case: from the remote, heard (| 1: 0 means never). Without a branch, and
 	 * with the SSRC and sequence number copied as they are on the wire: storing v's costs
 	 * their decoding, which the compiler otherwise leaves to the rare rewrite_rtp(). RTCP
@@ -376,7 +401,7 @@ struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_ki
 	lt->cand_count = 0;
 	memcpy(&lt->ssrc_be, hdr + 8, sizeof(lt->ssrc_be));
 	memcpy(&lt->seq_be, hdr + 2, sizeof(lt->seq_be));
-	return relay_forward(r, leg, kind, pkt, cache, &v, now_ns);
+	return relay_forward(r, leg, kind, pkt, cache, &v, opaque, now_ns);
 
 drop_bad:
 	in->st.bad++;

@@ -10,15 +10,20 @@
  * known (learned, or set by command), RTCP on the RTCP ports and with rtcp-mux, latching and
  * PC_RELAY_F_LOCK, SSRC rewriting across a change of source (RTP and RTCP), bad input counted
  * and dropped, the statistics event, destroy (ports closed), the media timeout, STOP, command
- * errors, a full event channel, the SRTP hook (on pc_relay directly), and at the end of every
- * test the buffer accounting (pool in_use == what the backend holds).
+ * errors, a full event channel, and at the end of every test the buffer accounting (pool in_use
+ * == what the backend holds).
  *
  * Latching against "RTP bleed" (pc_relay.h, Latching), on pc_relay directly with a clock of
  * the test's own: sprays with random SSRCs never move a remote; a consistent forged stream
  * moves it only after learn_pkts packets and learn_quiet_ms of the sender's silence, never
  * while the sender keeps sending; a NAT rebinding of the sender's own stream moves it at once;
- * RTCP without mux by count; RTCP with mux never; locked legs never; configured remotes; the
- * SRTP hook's verdict before any move. Over the loop: a spray is dropped.
+ * RTCP without mux by count; RTCP with mux never; locked legs never; configured remotes. Over
+ * the loop: a spray is dropped.
+ *
+ * SRTP per leg, on pc_relay directly with real sessions (pc_srtp.h): SRTP on one leg and RTP on
+ * the other, re-protection between suites, RTP and RTCP both ways, checked by the peers'
+ * own sessions; tampering, replay and a forged stream dropped (counted, moving nothing); SRTP
+ * passed through without keys relayed byte for byte.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -36,6 +41,7 @@
 #include "pc_io.h"
 #include "udp_test_pvt.h"
 #include "pc_loop.h"
+#include "pc_rtp.h"
 #include "pc_relay.h"
 
 #define PC_TEST_WAIT_MS 2000 /* how long something that should happen may take */
@@ -754,7 +760,7 @@ static void pc_test_both_ways(int family)
 	cr_assert_eq(st[1].tx_pkts, 5);
 	cr_assert_eq(st[1].no_peer, 0);
 	for (unsigned leg = 0; leg < 2; leg++) {
-		cr_assert_eq(st[leg].bad + st[leg].foreign + st[leg].relearned + st[leg].hook_drops,
+		cr_assert_eq(st[leg].bad + st[leg].foreign + st[leg].relearned + st[leg].srtp_drops,
 			     0, "leg %u", leg);
 		cr_assert_neq(st[leg].last_rx_ns, 0);
 		cr_assert_leq(st[leg].last_rx_ns, pc_loop_now_ns());
@@ -1468,90 +1474,6 @@ Test(relay, full_event_channel_counts_dropped_events)
 	pc_test_fx_fini(&fx);
 }
 
-/* --- the SRTP hook, on pc_relay directly ----------------------------------------------------- */
-
-struct pc_test_hook {
-	int rc;
-	unsigned calls;
-	unsigned from_leg;
-	enum pc_relay_kind kind;
-};
-
-static int pc_test_hook_fn(void *ctx, struct pc_pkt *pkt, unsigned from_leg,
-			   enum pc_relay_kind kind)
-{
-	struct pc_test_hook *h = ctx;
-	uint8_t *tag;
-
-	h->calls++;
-	h->from_leg = from_leg;
-	h->kind = kind;
-	if (h->rc == 0) {
-		tag = pc_pkt_append(pkt, 10); /* an authentication tag, in the tailroom */
-		if (tag == NULL)
-			return -ENOBUFS;
-		memset(tag, 0xaa, 10);
-	}
-	return h->rc;
-}
-
-Test(relay, hook_protects_or_drops_between_legs)
-{
-	struct pc_pkt_pool_params pp = { .count = 16, .flags = PC_PKT_POOL_F_NO_HUGEPAGE };
-	struct pc_relay_leg_conf conf[2];
-	const uint16_t ports[2][2] = { { 1, 2 }, { 3, 4 } };
-	struct pc_test_hook h = { 0 };
-	struct pc_pkt_pool_stats ps;
-	struct pc_pkt_pool *pool;
-	struct pc_pkt_cache *cache;
-	struct pc_relay r;
-	struct pc_pkt *p, *out;
-	union pc_pkt_addr a = pc_test_loopback(AF_INET, 4000), b = pc_test_loopback(AF_INET, 5000);
-	size_t len;
-
-	cr_assert_eq(pc_pkt_pool_create(&pool, &pp), 0);
-	cr_assert_eq(pc_pkt_cache_attach(pool, &cache), 0);
-	memset(conf, 0, sizeof(conf));
-	pc_relay_init(&r, conf, ports);
-	pc_relay_set_remote(&r, 1, PC_RELAY_RTP, &b);
-	/* Given a relay whose hook adds a 10-byte tag */
-	r.hook = pc_test_hook_fn;
-	r.hook_ctx = &h;
-
-	/* When an RTP packet comes in on leg 0 from A */
-	p = pc_pkt_alloc(cache);
-	len = pc_test_rtp(pc_pkt_append(p, 60), 1, 160, 0x1234u, 48);
-	cr_assert_eq(len, 60);
-	p->peer = a;
-	out = pc_relay_input(&r, 0, PC_RELAY_RTP, p, cache, 1000);
-
-	/* Then the hook saw it (from leg 0, RTP), and it leaves with the tag from leg 1's RTP
-	 * port for B */
-	cr_assert_eq(out, p);
-	cr_assert_eq(h.calls, 1);
-	cr_assert_eq(h.from_leg, 0);
-	cr_assert_eq(h.kind, PC_RELAY_RTP);
-	cr_assert_eq(pc_pkt_len(out), 70);
-	cr_assert_eq(out->port, 3);
-	cr_assert(pc_pkt_addr_equal(&out->peer, &b));
-	cr_assert_eq(r.leg[1].st.tx_bytes, 70);
-	pc_pkt_free(cache, out);
-
-	/* When the hook refuses the next one (-EACCES: replay) / Then it is dropped, counted and
-	 * freed */
-	h.rc = -EACCES;
-	p = pc_pkt_alloc(cache);
-	pc_test_rtp(pc_pkt_append(p, 60), 2, 320, 0x1234u, 48);
-	p->peer = a;
-	cr_assert_null(pc_relay_input(&r, 0, PC_RELAY_RTP, p, cache, 2000));
-	cr_assert_eq(r.leg[0].st.hook_drops, 1);
-	cr_assert_eq(r.leg[0].st.rx_pkts, 2);
-	pc_pkt_pool_stats(pool, &ps);
-	cr_assert_eq(ps.in_use, 0);
-	pc_pkt_cache_detach(cache);
-	pc_pkt_pool_destroy(pool);
-}
-
 /* --- latching against RTP bleed, on pc_relay directly ---------------------------------------- */
 
 #define PC_TEST_SSRC_A 0xa0a0a0a0u /* the real sender's stream */
@@ -2035,53 +1957,233 @@ Test(relay, configured_remote_never_heard_is_followed_after_learn_pkts)
 	pc_test_direct_fini(&t);
 }
 
-Test(relay, hook_failure_moves_nothing)
+/* --- SRTP per leg, on pc_relay directly -------------------------------------------------------- */
+
+/* Keys: leg 0's peer sends with k_a (the relay's leg 0 in) and receives with k_b (leg 0 out). */
+struct pc_test_srtp {
+	struct pc_pkt_pool *pool;
+	struct pc_pkt_cache *cache;
+	struct pc_relay r;
+	struct pc_srtp *leg[2];	 /* the relay's sessions (NULL: plain) */
+	struct pc_srtp *peer[2]; /* each leg's peer: out = the leg's in key, in = its out key */
+	union pc_pkt_addr a, b;
+};
+
+static struct pc_srtp *pc_test_session(const struct pc_srtp_key *out, const struct pc_srtp_key *in)
 {
-	struct pc_test_hook h = { .rc = -EACCES };
-	struct pc_test_direct t;
-	union pc_pkt_addr a = pc_test_v4(0x0a000001u, 4000), x = pc_test_v4(0xc0000201u, 6000);
-	union pc_pkt_addr unknown, to;
+	struct pc_srtp_conf c = {
+		.out = { .key = out, .flags = PC_SRTP_F_ANY_SSRC },
+		.in = { .key = in, .flags = PC_SRTP_F_ANY_SSRC },
+	};
+	struct pc_srtp *s = NULL;
+
+	cr_assert_eq(pc_srtp_create(&s, &c), 0);
+	return s;
+}
+
+/* @suite[leg]: the suite of each leg, or -1 for a plain leg. */
+static void pc_test_srtp_init(struct pc_test_srtp *t, const int suite[2], uint32_t flags)
+{
+	struct pc_pkt_pool_params pp = { .count = 32, .flags = PC_PKT_POOL_F_NO_HUGEPAGE };
+	const uint16_t ports[2][2] = { { 1, 2 }, { 3, 4 } };
+	struct pc_relay_leg_conf conf[2];
+
+	memset(t, 0, sizeof(*t));
+	memset(conf, 0, sizeof(conf));
+	cr_assert_eq(pc_pkt_pool_create(&t->pool, &pp), 0);
+	cr_assert_eq(pc_pkt_cache_attach(t->pool, &t->cache), 0);
+	for (unsigned leg = 0; leg < 2; leg++) {
+		struct pc_srtp_key k_in, k_out;
+
+		conf[leg].flags = flags | PC_RELAY_F_RTCP_MUX;
+		if (suite[leg] < 0)
+			continue;
+		cr_assert_eq(pc_srtp_key_random(&k_in, (enum pc_srtp_suite)suite[leg]), 0);
+		cr_assert_eq(pc_srtp_key_random(&k_out, (enum pc_srtp_suite)suite[leg]), 0);
+		t->leg[leg] = pc_test_session(&k_out, &k_in);
+		t->peer[leg] = pc_test_session(&k_in, &k_out);
+		conf[leg].srtp = t->leg[leg];
+	}
+	pc_relay_init(&t->r, conf, ports);
+	t->a = pc_test_v4(0x0a000001u, 4000);
+	t->b = pc_test_v4(0x0a000002u, 5000);
+	pc_relay_set_remote(&t->r, 0, PC_RELAY_RTP, &t->a);
+	pc_relay_set_remote(&t->r, 1, PC_RELAY_RTP, &t->b);
+}
+
+static void pc_test_srtp_fini(struct pc_test_srtp *t)
+{
+	struct pc_pkt_pool_stats ps;
+
+	for (unsigned leg = 0; leg < 2; leg++) {
+		pc_srtp_destroy(t->leg[leg]);
+		pc_srtp_destroy(t->peer[leg]);
+	}
+	pc_pkt_pool_stats(t->pool, &ps);
+	cr_assert_eq(ps.in_use, 0, "%u buffers not returned", (unsigned)ps.in_use);
+	pc_pkt_cache_detach(t->cache);
+	pc_pkt_pool_destroy(t->pool);
+}
+
+/* A packet of @len bytes (@b) from @leg's peer as it would arrive: protected when the leg has
+ * SRTP (RTP or RTCP by its type byte). */
+static struct pc_pkt *pc_test_srtp_from_peer(struct pc_test_srtp *t, unsigned leg, const uint8_t *b,
+					     size_t len)
+{
+	struct pc_pkt *p = pc_pkt_alloc(t->cache);
+
+	cr_assert_not_null(p);
+	memcpy(pc_pkt_append(p, (uint16_t)len), b, len);
+	p->peer = leg ? t->b : t->a;
+	if (t->peer[leg] != NULL)
+		cr_assert_eq(pc_rtp_is_rtcp(b, len) ? pc_srtp_protect_rtcp(t->peer[leg], p) :
+						      pc_srtp_protect(t->peer[leg], p),
+			     0);
+	return p;
+}
+
+/* What left the relay on @leg, as its peer reads it: unprotected when the leg has SRTP. */
+static void pc_test_srtp_to_peer(struct pc_test_srtp *t, unsigned leg, struct pc_pkt *out,
+				 const uint8_t *want, size_t len)
+{
+	cr_assert_not_null(out, "nothing relayed to leg %u", leg);
+	cr_assert(pc_pkt_addr_equal(&out->peer, leg ? &t->b : &t->a));
+	if (t->peer[leg] != NULL) {
+		cr_assert_gt(pc_pkt_len(out), len, "leg %u: no SRTP trailer", leg);
+		cr_assert_eq(pc_rtp_is_rtcp(want, len) ? pc_srtp_unprotect_rtcp(t->peer[leg], out) :
+							 pc_srtp_unprotect(t->peer[leg], out),
+			     0, "leg %u's peer cannot unprotect what the relay sent", leg);
+	}
+	cr_assert_eq(pc_pkt_len(out), len);
+	cr_assert_eq(memcmp(pc_pkt_data(out), want, len), 0, "leg %u: other bytes", leg);
+	pc_pkt_free(t->cache, out);
+}
+
+static void pc_test_srtp_both_ways(const int suite[2])
+{
+	struct pc_test_srtp t;
+	uint8_t rtp[200], rr[64];
+	size_t n;
+
+	pc_test_srtp_init(&t, suite, 0);
+	for (uint16_t i = 0; i < 4; i++) {
+		unsigned from = i & 1;
+
+		/* RTP each way, 172 bytes: what leaves is what went in, under the other keys */
+		n = pc_test_rtp(rtp, (uint16_t)(100 + i), 160u * i, 0x1111u + from, 160);
+		pc_test_srtp_to_peer(&t, !from,
+				     pc_relay_input(&t.r, from, PC_RELAY_RTP,
+						    pc_test_srtp_from_peer(&t, from, rtp, n),
+						    t.cache, 1000 + i),
+				     rtp, n);
+		/* RTCP (a receiver report) each way, on the muxed port */
+		n = pc_test_rr(rr, 0x2222u + from, 0x1111u + !from);
+		pc_test_srtp_to_peer(&t, !from,
+				     pc_relay_input(&t.r, from, PC_RELAY_RTP,
+						    pc_test_srtp_from_peer(&t, from, rr, n),
+						    t.cache, 2000 + i),
+				     rr, n);
+	}
+	cr_assert_eq(t.r.leg[0].st.srtp_drops + t.r.leg[1].st.srtp_drops, 0);
+	cr_assert_eq(t.r.leg[0].st.bad + t.r.leg[1].st.bad, 0);
+	pc_test_srtp_fini(&t);
+}
+
+Test(relay, srtp_on_one_leg_plain_on_the_other)
+{
+	pc_test_srtp_both_ways((const int[2]){ PC_SRTP_AES_CM_128_HMAC_SHA1_80, -1 });
+	pc_test_srtp_both_ways((const int[2]){ -1, PC_SRTP_AEAD_AES_128_GCM });
+}
+
+Test(relay, srtp_reprotected_between_suites)
+{
+	pc_test_srtp_both_ways(
+		(const int[2]){ PC_SRTP_AES_CM_128_HMAC_SHA1_32, PC_SRTP_AEAD_AES_256_GCM });
+	pc_test_srtp_both_ways(
+		(const int[2]){ PC_SRTP_AEAD_AES_128_GCM, PC_SRTP_AES_CM_128_HMAC_SHA1_80 });
+}
+
+Test(relay, srtp_tamper_replay_and_forgery_are_dropped_and_move_nothing)
+{
+	struct pc_test_srtp t;
+	uint8_t rtp[200];
+	struct pc_pkt *p, *dup;
+	union pc_pkt_addr x = pc_test_v4(0xc0000201u, 6000);
+	size_t n = pc_test_rtp(rtp, 7, 160, 0x1111u, 160);
 	uint64_t ms = 1000;
 
-	/* Given a relay whose SRTP hook refuses (authentication failure), B known, leg 0 not */
-	pc_test_direct_init(&t, NULL);
-	t.r.hook = pc_test_hook_fn;
-	t.r.hook_ctx = &h;
-
-	/* When a first packet fails the hook / Then nothing is latched; when one passes / Then
-	 * its source is */
-	cr_assert(!pc_test_direct_rtp(&t, &x, 1, PC_TEST_SSRC_X, ms += 20));
-	cr_assert_eq(t.r.leg[0].remote[PC_RELAY_RTP].sa.sa_family, 0);
-	h.rc = 0;
-	cr_assert(pc_test_direct_rtp(&t, &a, 1000, PC_TEST_SSRC_A, ms += 20));
-	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
-
-	/* When X's consistent stream comes long after A fell silent, but fails the hook / Then
-	 * the remote stays A: the learn_pkts-th and later reach the hook, which drops them */
+	pc_test_srtp_init(&t, (const int[2]){ PC_SRTP_AES_CM_128_HMAC_SHA1_80, -1 }, 0);
+	/* A tampered payload byte: dropped, counted, nothing sent */
+	p = pc_test_srtp_from_peer(&t, 0, rtp, n);
+	pc_pkt_data(p)[40] ^= 1;
+	cr_assert_null(pc_relay_input(&t.r, 0, PC_RELAY_RTP, p, t.cache, ms++));
+	cr_assert_eq(t.r.leg[0].st.srtp_drops, 1);
+	/* The same packet twice: the second is a replay */
+	n = pc_test_rtp(rtp, 8, 320, 0x1111u, 160);
+	p = pc_test_srtp_from_peer(&t, 0, rtp, n);
+	dup = pc_pkt_alloc(t.cache);
+	memcpy(pc_pkt_append(dup, pc_pkt_len(p)), pc_pkt_data(p), pc_pkt_len(p));
+	dup->peer = p->peer;
+	pc_test_srtp_to_peer(&t, 1, pc_relay_input(&t.r, 0, PC_RELAY_RTP, p, t.cache, ms++), rtp,
+			     n);
+	cr_assert_null(pc_relay_input(&t.r, 0, PC_RELAY_RTP, dup, t.cache, ms++));
+	cr_assert_eq(t.r.leg[0].st.srtp_drops, 2);
+	/* A forged consistent stream from X, long after A fell silent (it would move the remote
+	 * after learn_pkts packets of plain RTP): every packet fails authentication, so it
+	 * never moves, and none counts as foreign */
 	ms += 10000;
-	h.rc = -EACCES;
-	for (unsigned i = 1; i <= 10; i++)
-		cr_assert(!pc_test_direct_rtp(&t, &x, (uint16_t)(1 + i), PC_TEST_SSRC_X, ms += 20));
+	for (uint16_t i = 0; i < 2 * PC_RELAY_LEARN_PKTS; i++) {
+		struct pc_srtp_key k;
+		struct pc_srtp *forger;
+
+		cr_assert_eq(pc_srtp_key_random(&k, PC_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+		forger = pc_test_session(&k, &k);
+		p = pc_pkt_alloc(t.cache);
+		n = pc_test_rtp(rtp, (uint16_t)(9 + i), 160u * i, 0x1111u, 160);
+		memcpy(pc_pkt_append(p, (uint16_t)n), rtp, n);
+		cr_assert_eq(pc_srtp_protect(forger, p), 0);
+		p->peer = x;
+		cr_assert_null(pc_relay_input(&t.r, 0, PC_RELAY_RTP, p, t.cache, ms += 20));
+		pc_srtp_destroy(forger);
+	}
 	cr_assert_eq(t.r.leg[0].st.relearned, 0);
-	cr_assert_eq(t.r.leg[0].st.foreign, PC_RELAY_LEARN_PKTS - 1);
-	cr_assert_eq(t.r.leg[0].st.hook_drops, 1 + 11 - PC_RELAY_LEARN_PKTS);
-	h.rc = 0;
-	to = pc_test_direct_reply_to(&t, ms);
-	cr_assert(pc_pkt_addr_equal(&to, &a));
+	cr_assert_eq(t.r.leg[0].st.foreign, 0);
+	cr_assert_eq(t.r.leg[0].st.srtp_drops, 2 + 2 * PC_RELAY_LEARN_PKTS);
+	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &t.a));
+	pc_test_srtp_fini(&t);
+}
 
-	/* When the stream passes the hook (the peer moved, keys and all) / Then it moves */
-	cr_assert(pc_test_direct_rtp(&t, &x, 12, PC_TEST_SSRC_X, ms += 20));
-	cr_assert_eq(t.r.leg[0].st.relearned, 1);
+Test(relay, srtp_passed_through_without_keys_is_relayed_unchanged)
+{
+	struct pc_test_srtp t;
+	uint8_t b[256];
+	size_t n;
 
-	/* When the other leg has no remote / Then a first packet latches even though the hook
-	 * would refuse it: there is nothing to check it against (else legs learning at once
-	 * would wait for each other) */
-	memset(&unknown, 0, sizeof(unknown));
-	pc_relay_set_remote(&t.r, 0, PC_RELAY_RTP, &unknown);
-	pc_relay_set_remote(&t.r, 1, PC_RELAY_RTP, &unknown);
-	h.rc = -EACCES;
-	cr_assert(!pc_test_direct_rtp(&t, &a, 2000, PC_TEST_SSRC_A, ms += 20));
-	cr_assert(pc_pkt_addr_equal(&t.r.leg[0].remote[PC_RELAY_RTP], &a));
-	cr_assert_eq(t.r.leg[0].st.no_peer, 1);
-	pc_test_direct_fini(&t);
+	/* Given legs that pass SRTP through (keys between the peers; none here) */
+	pc_test_srtp_init(&t, (const int[2]){ -1, -1 }, PC_RELAY_F_SRTP_PASS);
+	/* An SRTP packet with the P bit whose last byte (a tag byte) is no padding length, and an
+	 * SRTCP packet whose encrypted part is no compound: both leave byte for byte */
+	n = pc_test_rtp(b, 9, 1440, 0x3333u, 160);
+	b[0] |= 0x20;
+	memset(b + n, 0xee, 10);
+	n += 10;
+	pc_test_srtp_to_peer(&t, 1,
+			     pc_relay_input(&t.r, 0, PC_RELAY_RTP,
+					    pc_test_srtp_from_peer(&t, 0, b, n), t.cache, 1000),
+			     b, n);
+	n = pc_test_rr(b, 0x4444u, 0x3333u);
+	memset(b + 8, 0x5a, n - 8);
+	memset(b + n, 0x80, 14); /* E + index, then a tag */
+	n += 14;
+	pc_test_srtp_to_peer(&t, 0,
+			     pc_relay_input(&t.r, 1, PC_RELAY_RTP,
+					    pc_test_srtp_from_peer(&t, 1, b, n), t.cache, 1001),
+			     b, n);
+	cr_assert_eq(t.r.leg[0].st.bad + t.r.leg[1].st.bad, 0);
+	/* Without the flag the same SRTCP is no valid RTCP: dropped as bad */
+	t.r.leg[1].flags &= ~PC_RELAY_F_SRTP_PASS;
+	cr_assert_null(pc_relay_input(&t.r, 1, PC_RELAY_RTP, pc_test_srtp_from_peer(&t, 1, b, n),
+				      t.cache, 1002));
+	cr_assert_eq(t.r.leg[1].st.bad, 1);
+	pc_test_srtp_fini(&t);
 }
