@@ -23,3 +23,4 @@ if(PC_BUILD_TESTS)
 endif()
 
 find_package(Threads REQUIRED)
+include(${CMAKE_CURRENT_LIST_DIR}/PcSrtp.cmake)

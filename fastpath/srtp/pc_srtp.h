@@ -44,12 +44,15 @@
  * nothing is allocated. So: list the SSRCs that are known (our own for outbound, the peer's
  * a=ssrc for inbound) and set the flag only where the peer's SSRC is not known in advance.
  *
- * Allocation inside libsrtp's crypto backend: libsrtp 2.5.0 as Debian 12 builds it uses NSS,
- * which allocates and frees memory inside every protect and unprotect (about 14 malloc calls
- * per AES-CM/HMAC packet, 5 per AES-GCM packet, measured). This module adds none of its own
- * (tests/fastpath/srtp_test.c checks that it calls malloc exactly as often as libsrtp alone),
- * but the media loop's "no allocation" budget holds only with a libsrtp built on a backend that
- * does not allocate per packet (its built-in AES-CM/HMAC, or OpenSSL).
+ * Allocation inside libsrtp's crypto backend. This module adds none of its own
+ * (tests/fastpath/srtp_test.c checks that it calls malloc exactly as often as libsrtp alone).
+ * libsrtp 2.5.0 as Debian 12 builds it uses NSS, which allocates inside every protect and
+ * unprotect (about 14 malloc calls per AES-CM/HMAC packet, 5 per AES-GCM packet, measured)
+ * and is 2-5x slower; so scripts/bootstrap builds libsrtp 2.5.0 on OpenSSL's libcrypto and
+ * cmake/PcSrtp.cmake links it (Debian's stays the fallback). With it, AES-GCM allocates
+ * nothing per packet; AES-CM/HMAC-SHA1 still makes 2 malloc calls per packet, in OpenSSL 3.0's
+ * HMAC (a context copy per reset and final): to remove them, register an HMAC of our own with
+ * srtp_replace_auth_type() (not done yet).
  *
  * Thread context: pc_srtp_init, create, destroy, pc_srtp_dir_create/_destroy and the key
  * parser run on the control (SIP) thread; protect, unprotect, reprotect and pc_srtp_dir_swap on
