@@ -16,6 +16,11 @@ static const struct pc_bench_desc benches[] = {
 	  pc_bench_relay_run },
 	{ "io", "packet I/O per backend: rx/tx rates and echo round trip vs bare recvmmsg/sendmmsg",
 	  pc_bench_io_run },
+	{ "jitter",
+	  "adaptive jitter buffer: added delay and late loss on network traces vs Speex DSP's jitter buffer",
+	  pc_bench_jitter_run },
+	{ "srtp", "SRTP/SRTCP protect and unprotect per packet vs calling libsrtp directly",
+	  pc_bench_srtp_run },
 };
 
 const struct pc_bench_desc *pc_bench_list(size_t *n)

@@ -27,6 +27,8 @@ int pc_bench_ring_run(const struct pc_bench_opts *o);
 int pc_bench_pool_run(const struct pc_bench_opts *o);
 int pc_bench_relay_run(const struct pc_bench_opts *o);
 int pc_bench_io_run(const struct pc_bench_opts *o);
+int pc_bench_jitter_run(const struct pc_bench_opts *o);
+int pc_bench_srtp_run(const struct pc_bench_opts *o);
 
 /* --- the report ------------------------------------------------------------------------------- */
 
