@@ -19,15 +19,27 @@ struct chan {
 	struct pc_loop_msg *msgs;
 };
 
+enum stream_kind {
+	STREAM_RELAY = 0,
+	STREAM_MEDIA,
+};
+
 struct loop_stream {
 	uint32_t in_use;
 	uint32_t id;
 	uint32_t timeout_ms;
 	uint32_t timed_out[2]; /* 1 once reported, until packets come again */
+	uint32_t kind;	       /* enum stream_kind */
+	uint32_t media_slot;   /* STREAM_MEDIA: its index in the loop's media list */
 	uint64_t created_ns;
+	uint64_t next_tick_ns; /* STREAM_MEDIA: the next playout tick */
 	struct pc_loop *loop;
-	struct pc_timer timer;
-	struct pc_relay relay;
+	struct pc_timer timer; /* media timeout */
+	struct pc_timer tick;  /* STREAM_MEDIA: every ptime */
+	union {
+		struct pc_relay relay;
+		struct pc_media media;
+	};
 };
 
 /* What a port leads to: stream index + 1 (0: none), the leg and the kind. */
@@ -54,7 +66,54 @@ struct pc_loop {
 	struct chan cmd;
 	struct chan evt;
 	struct pc_loop_stats st;
+	/* Packets to send, flushed after each stage of an iteration. */
+	struct pc_pkt *txq[PC_IO_BURST_MAX];
+	uint32_t ntxq;
+	/* The endpoints, whose send rings each iteration polls. */
+	uint32_t *media_ids;
+	uint32_t n_media;
+	struct pc_media_env menv;
+	struct pc_rtcp_view *rtcp_view;
 };
+
+static void txq_flush(struct pc_loop *l)
+{
+	unsigned sent;
+
+	if (l->ntxq == 0)
+		return;
+	sent = pc_io_tx_burst(l->io, l->txq, l->ntxq);
+	l->st.tx_pkts += l->ntxq;
+	l->st.tx_dropped += l->ntxq - sent;
+	l->ntxq = 0;
+}
+
+static inline void loop_send(struct pc_loop *l, struct pc_pkt *pkt)
+{
+	if (pc_unlikely(l->ntxq == PC_IO_BURST_MAX))
+		txq_flush(l);
+	l->txq[l->ntxq++] = pkt;
+}
+
+static struct pc_loop_msg *evt_reserve(struct pc_loop *l, uint32_t type, uint32_t stream, int rc);
+static void chan_commit(struct chan *c, struct pc_loop_msg *m);
+
+/* The endpoints' services (struct pc_media_env). */
+static void media_send(void *ctx, struct pc_pkt *pkt)
+{
+	loop_send(ctx, pkt);
+}
+
+static void media_event(void *ctx, uint32_t stream, const struct pc_media_evt *e)
+{
+	struct pc_loop *l = ctx;
+	struct pc_loop_msg *m = evt_reserve(l, PC_LOOP_EVT_MEDIA, stream, 0);
+
+	if (m != NULL) {
+		m->u.media_evt = *e;
+		chan_commit(&l->evt, m);
+	}
+}
 
 uint64_t pc_loop_now_ns(void)
 {
@@ -175,6 +234,15 @@ int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf)
 	l->ports = calloc((size_t)l->max_ports + 1, sizeof(*l->ports));
 	if (l->ports == NULL)
 		goto out_free_streams;
+	l->media_ids = calloc(l->max_streams, sizeof(*l->media_ids));
+	l->rtcp_view = calloc(1, sizeof(*l->rtcp_view));
+	if (l->media_ids == NULL || l->rtcp_view == NULL)
+		goto out_free_ports;
+	l->menv = (struct pc_media_env){ .send = media_send,
+					 .event = media_event,
+					 .ctx = l,
+					 .cache = l->cache,
+					 .view = l->rtcp_view };
 	rc = pc_timer_wheel_create(&l->wheel, 4096, PC_LOOP_TICK_NS, pc_loop_now_ns());
 	if (rc < 0)
 		goto out_free_ports;
@@ -192,6 +260,8 @@ out_fini_cmd:
 out_free_wheel:
 	pc_timer_wheel_destroy(l->wheel);
 out_free_ports:
+	free(l->media_ids);
+	free(l->rtcp_view);
 	free(l->ports);
 out_free_streams:
 	free(l->streams);
@@ -204,6 +274,13 @@ static void stream_close_ports(struct pc_loop *l, struct loop_stream *s)
 {
 	for (unsigned leg = 0; leg < 2; leg++) {
 		uint16_t p[2] = { s->relay.leg[leg].port_rtp, s->relay.leg[leg].port_rtcp };
+
+		if (s->kind == STREAM_MEDIA) {
+			if (leg == 1)
+				break;
+			p[0] = s->media.port_rtp;
+			p[1] = s->media.port_rtcp;
+		}
 
 		for (unsigned k = 0; k < 2; k++) {
 			if (p[k] == 0 || (k == 1 && p[1] == p[0]))
@@ -224,6 +301,8 @@ void pc_loop_destroy(struct pc_loop *l)
 	chan_fini(&l->evt);
 	chan_fini(&l->cmd);
 	pc_timer_wheel_destroy(l->wheel);
+	free(l->media_ids);
+	free(l->rtcp_view);
 	free(l->ports);
 	free(l->streams);
 	free(l);
@@ -257,8 +336,9 @@ static void stream_timeout(struct pc_timer *t, void *arg, uint64_t now_ns)
 	struct loop_stream *s = arg;
 	uint64_t limit = (uint64_t)s->timeout_ms * 1000000u;
 
-	for (unsigned leg = 0; leg < 2; leg++) {
-		uint64_t last = s->relay.leg[leg].st.last_rx_ns;
+	for (unsigned leg = 0; leg < (s->kind == STREAM_MEDIA ? 1u : 2u); leg++) {
+		uint64_t last = s->kind == STREAM_MEDIA ? s->media.st.last_rx_ns :
+							  s->relay.leg[leg].st.last_rx_ns;
 
 		if (last == 0)
 			last = s->created_ns;
@@ -384,9 +464,109 @@ static void stream_stats_event(struct pc_loop *l, uint32_t type, struct loop_str
 
 	if (m == NULL)
 		return;
-	m->u.stats[0] = s->relay.leg[0].st;
-	m->u.stats[1] = s->relay.leg[1].st;
+	if (s->kind == STREAM_MEDIA) {
+		pc_media_get_stats(&s->media, &m->u.media_stats);
+	} else {
+		m->u.stats[0] = s->relay.leg[0].st;
+		m->u.stats[1] = s->relay.leg[1].st;
+	}
 	chan_commit(&l->evt, m);
+}
+
+/* --- endpoints --------------------------------------------------------------------------- */
+
+static void media_tick(struct pc_timer *t, void *arg, uint64_t now_ns)
+{
+	struct loop_stream *s = arg;
+	uint64_t frame = s->media.frame_ns;
+
+	pc_media_tick(&s->media, &s->loop->menv, now_ns);
+	/* On the frame grid; after a stall of more than a few frames, from now. */
+	s->next_tick_ns += frame;
+	if (s->next_tick_ns + 4 * frame < now_ns)
+		s->next_tick_ns = now_ns + frame;
+	pc_timer_arm(s->loop->wheel, t, s->next_tick_ns);
+}
+
+static void cmd_media_create(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_ns)
+{
+	const struct pc_loop_media_create *c = &cmd->u.media;
+	struct loop_stream *s = &l->streams[cmd->stream];
+	union pc_pkt_addr rtp_b = { 0 }, rtcp_b = { 0 };
+	uint16_t ports[2] = { 0, 0 };
+	struct pc_loop_msg *m;
+	int rc = 0;
+
+	if (s->in_use) {
+		rc = -EEXIST;
+		goto out_event;
+	}
+	rc = open_port(l, &c->local_rtp, &rtp_b);
+	if (rc < 0)
+		goto out_event;
+	ports[0] = (uint16_t)rc;
+	if (c->rtcp_mux) {
+		ports[1] = ports[0];
+		rtcp_b = rtp_b;
+	} else {
+		rc = open_rtcp(l, &c->local_rtcp, &rtp_b, &rtcp_b);
+		if (rc < 0)
+			goto out_close;
+		ports[1] = (uint16_t)rc;
+	}
+	memset(s, 0, sizeof(*s));
+	rc = pc_media_init(&s->media, cmd->stream, &c->conf, ports[0], ports[1], &c->remote_rtp,
+			   &c->remote_rtcp, now_ns);
+	if (rc < 0)
+		goto out_close;
+	s->in_use = 1;
+	s->kind = STREAM_MEDIA;
+	s->id = cmd->stream;
+	s->loop = l;
+	s->created_ns = now_ns;
+	for (unsigned k = 0; k < 2; k++) {
+		struct port_map *pm = &l->ports[ports[k]];
+
+		pm->stream1 = cmd->stream + 1;
+		pm->leg = 0;
+		pm->kind = (uint8_t)k;
+	}
+	s->media_slot = l->n_media;
+	l->media_ids[l->n_media++] = cmd->stream;
+	pc_timer_init(&s->tick, media_tick, s);
+	s->next_tick_ns = now_ns + s->media.frame_ns;
+	pc_timer_arm(l->wheel, &s->tick, s->next_tick_ns);
+	pc_timer_init(&s->timer, stream_timeout, s);
+	s->timeout_ms = c->timeout_ms;
+	if (s->timeout_ms)
+		pc_timer_arm(l->wheel, &s->timer, now_ns + (uint64_t)s->timeout_ms * 1000000u);
+	goto out_event;
+
+out_close:
+	pc_io_port_close(l->io, ports[0]);
+	if (ports[1] && ports[1] != ports[0])
+		pc_io_port_close(l->io, ports[1]);
+out_event:
+	m = evt_reserve(l, PC_LOOP_EVT_CREATED, cmd->stream, rc);
+	if (m == NULL)
+		return;
+	m->u.created.rtp[0] = rtp_b;
+	m->u.created.rtcp[0] = rtcp_b;
+	chan_commit(&l->evt, m);
+}
+
+static void media_destroy(struct pc_loop *l, struct loop_stream *s)
+{
+	uint32_t last;
+
+	/* The BYE leaves before the ports close. */
+	pc_media_bye(&s->media, &l->menv);
+	txq_flush(l);
+	pc_io_flush(l->io);
+	pc_timer_cancel(l->wheel, &s->tick);
+	last = l->media_ids[--l->n_media];
+	l->media_ids[s->media_slot] = last;
+	l->streams[last].media_slot = s->media_slot;
 }
 
 static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_ns)
@@ -407,12 +587,39 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 	case PC_LOOP_CMD_RELAY_CREATE:
 		cmd_relay_create(l, cmd, now_ns);
 		return;
+	case PC_LOOP_CMD_MEDIA_CREATE:
+		cmd_media_create(l, cmd, now_ns);
+		return;
 	case PC_LOOP_CMD_RELAY_REMOTE:
 		if (!s->in_use || cmd->u.remote.leg > 1 || cmd->u.remote.kind > 1)
 			break;
+		if (s->kind == STREAM_MEDIA) {
+			if (cmd->u.remote.leg != 0)
+				break;
+			if (cmd->u.remote.kind == PC_RELAY_RTP)
+				s->media.remote_rtp = cmd->u.remote.addr;
+			else
+				s->media.remote_rtcp = cmd->u.remote.addr;
+			return;
+		}
 		pc_relay_set_remote(&s->relay, cmd->u.remote.leg,
 				    (enum pc_relay_kind)cmd->u.remote.kind, &cmd->u.remote.addr);
 		return;
+	case PC_LOOP_CMD_MEDIA_DIRECTION:
+		if (!s->in_use || s->kind != STREAM_MEDIA || cmd->u.direction > PC_MEDIA_INACTIVE)
+			break;
+		pc_media_set_direction(&s->media, (enum pc_media_dir)cmd->u.direction);
+		return;
+	case PC_LOOP_CMD_MEDIA_DTMF: {
+		int rc;
+
+		if (!s->in_use || s->kind != STREAM_MEDIA)
+			break;
+		rc = pc_media_dtmf(&s->media, cmd->u.dtmf.key, cmd->u.dtmf.duration_ms);
+		if (rc < 0)
+			evt_simple(l, PC_LOOP_EVT_ERROR, cmd->stream, rc);
+		return;
+	}
 	case PC_LOOP_CMD_STREAM_STATS:
 		if (!s->in_use)
 			break;
@@ -421,6 +628,8 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 	case PC_LOOP_CMD_STREAM_DESTROY:
 		if (!s->in_use)
 			break;
+		if (s->kind == STREAM_MEDIA)
+			media_destroy(l, s);
 		stream_close_ports(l, s);
 		pc_timer_cancel(l->wheel, &s->timer);
 		stream_stats_event(l, PC_LOOP_EVT_DESTROYED, s);
@@ -434,8 +643,8 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 
 int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 {
-	struct pc_pkt *rx[PC_IO_BURST_MAX], *tx[PC_IO_BURST_MAX];
-	unsigned n, ntx = 0;
+	struct pc_pkt *rx[PC_IO_BURST_MAX];
+	unsigned n;
 
 	if (l->stopped)
 		return -ECANCELED;
@@ -446,6 +655,7 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 	for (unsigned i = 0; i < n; i++) {
 		struct pc_pkt *pkt = rx[i];
 		const struct port_map *pm = &l->ports[pkt->port <= l->max_ports ? pkt->port : 0];
+		struct loop_stream *s;
 		struct pc_pkt *out;
 
 		if (pc_unlikely(pm->stream1 == 0)) {
@@ -453,18 +663,26 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 			pc_pkt_free(l->cache, pkt);
 			continue;
 		}
-		out = pc_relay_input(&l->streams[pm->stream1 - 1].relay, pm->leg,
-				     (enum pc_relay_kind)pm->kind, pkt, l->cache, now_ns);
+		s = &l->streams[pm->stream1 - 1];
+		if (pc_unlikely(s->kind == STREAM_MEDIA)) {
+			pc_media_input(&s->media, &l->menv, pkt, pm->kind == PC_RELAY_RTCP, now_ns);
+			continue;
+		}
+		out = pc_relay_input(&s->relay, pm->leg, (enum pc_relay_kind)pm->kind, pkt,
+				     l->cache, now_ns);
 		if (out != NULL)
-			tx[ntx++] = out;
+			loop_send(l, out);
 	}
-	if (ntx)
-		pc_io_tx_burst(l->io, tx, ntx);
-	pc_io_flush(l->io);
 	l->st.rx_pkts += n;
-	l->st.tx_pkts += ntx;
+	/* What the producers (encoders) queued for the endpoints. */
+	for (uint32_t i = 0; i < l->n_media; i++)
+		pc_media_send_frames(&l->streams[l->media_ids[i]].media, &l->menv, l->burst,
+				     now_ns);
+	txq_flush(l);
 
 	l->st.timers_fired += pc_timer_wheel_advance(l->wheel, now_ns);
+	txq_flush(l);
+	pc_io_flush(l->io);
 
 	for (uint32_t i = 0; i < l->cmds_per_iter; i++) {
 		struct pc_loop_msg *cmd = chan_poll(&l->cmd);
@@ -478,7 +696,7 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 		/* Creating a stream opens its ports (system calls, in the sockets and uring
 		 * backends): one per iteration, so that the packets of running streams wait for
 		 * at most one. */
-		if (type == PC_LOOP_CMD_RELAY_CREATE)
+		if (type == PC_LOOP_CMD_RELAY_CREATE || type == PC_LOOP_CMD_MEDIA_CREATE)
 			break;
 	}
 	l->st.iterations++;

@@ -3,9 +3,11 @@
  * pc_loop.h - the media loop: one per media thread, run to completion.
  *
  * Each iteration: receive a burst from the I/O backend, classify each packet by the port it
- * came in on to its stream (a relay leg's RTP or RTCP port), hand it to the stream, send what
- * the streams produced in one burst, flush the backend, run the timers that are due (a timer
- * wheel on CLOCK_MONOTONIC, 1 ms ticks), and take a few commands. Nothing in an iteration
+ * came in on to its stream (a relay leg's RTP or RTCP port, or an RTP endpoint's: pc_media.h),
+ * hand it to the stream, take the frames the endpoints' producers queued, send what the
+ * streams produced in bursts, run the timers that are due (a timer wheel on CLOCK_MONOTONIC,
+ * 1 ms ticks: media timeouts, the endpoints' playout ticks and RTCP), flush the backend, and
+ * take a few commands. Nothing in an iteration
  * allocates, locks or blocks; creating a stream opens its ports (non-blocking socket calls in the
  * sockets and uring backends), so an iteration takes at most one create.
  *
@@ -14,8 +16,10 @@
  * stream, ask for its statistics, stop) and events up (created, destroyed, statistics, media
  * timeout). A message is reserved, filled in place and committed; the receiver releases it.
  * Neither side ever waits: a full channel makes reserve return NULL (events: dropped and
- * counted). Every command is answered by one event (STOP excepted): a control thread that
- * keeps no more commands unanswered than the event channel holds never loses one.
+ * counted). Create, destroy and stats commands are answered by one event each; the others
+ * only when they fail (ERROR). A control thread that keeps no more of them unanswered than
+ * the event channel holds, and drains it, loses no answer (media events, timeouts and DTMF
+ * share the channel: size it for them too).
  *
  * Thread context: pc_loop_create/destroy, the cmd_* and evt_* calls: the one control thread;
  * pc_loop_poll/run: the loop thread. Allocates: pc_loop_create() only.
@@ -27,6 +31,7 @@
 #include <stdint.h>
 
 #include "pc_io.h"
+#include "pc_media.h"
 #include "pc_relay.h"
 
 #ifdef __cplusplus
@@ -36,16 +41,23 @@ extern "C" {
 enum pc_loop_msg_type {
 	/* commands */
 	PC_LOOP_CMD_RELAY_CREATE = 1, /* u.relay: open the legs' ports, start relaying */
-	PC_LOOP_CMD_RELAY_REMOTE,     /* u.remote: set a leg's remote address */
-	PC_LOOP_CMD_STREAM_DESTROY,   /* close the stream's ports; final stats in the event */
+	PC_LOOP_CMD_RELAY_REMOTE,     /* u.remote: set a leg's remote address (an endpoint's:
+				       * leg 0) */
+	PC_LOOP_CMD_STREAM_DESTROY,   /* close the stream's ports; final stats in the event
+				       * (an endpoint sends an RTCP BYE first) */
 	PC_LOOP_CMD_STREAM_STATS,     /* ask for the stream's counters */
 	PC_LOOP_CMD_STOP,	      /* pc_loop_run() returns */
+	PC_LOOP_CMD_MEDIA_CREATE,     /* u.media: open the ports, start an RTP endpoint */
+	PC_LOOP_CMD_MEDIA_DIRECTION,  /* u.direction: hold (sendonly, inactive), resume */
+	PC_LOOP_CMD_MEDIA_DTMF,	      /* u.dtmf: send a key (RFC 4733) */
 	/* events */
 	PC_LOOP_EVT_CREATED = 64, /* rc; u.created: the bound local addresses */
 	PC_LOOP_EVT_DESTROYED,	  /* rc; u.stats: the final counters */
 	PC_LOOP_EVT_STATS,	  /* rc; u.stats */
 	PC_LOOP_EVT_TIMEOUT,	  /* u.timeout: a leg received nothing for timeout_ms */
 	PC_LOOP_EVT_ERROR,	  /* rc: a command failed (bad stream id, bad type) */
+	PC_LOOP_EVT_MEDIA,	  /* u.media_evt: DTMF received, an RTCP report, a key-frame
+				   * request, a BYE (pc_media.h) */
 };
 
 struct pc_loop_relay_create {
@@ -58,6 +70,19 @@ struct pc_loop_relay_create {
 	uint32_t timeout_ms;		 /* media timeout per leg; 0: none */
 };
 
+/* An RTP endpoint (pc_media.h). conf.srtp, conf.jb, conf.tx_frames and conf.rx_frames are lent
+ * to the loop from this command until the stream's DESTROYED event, or a CREATED event with
+ * rc < 0; the control thread destroys them after that event. */
+struct pc_loop_media_create {
+	struct pc_media_conf conf;
+	union pc_pkt_addr local_rtp;   /* where to bind (port 0: any) */
+	union pc_pkt_addr local_rtcp;  /* family 0: RTP port + 1 when free, or any */
+	union pc_pkt_addr remote_rtp;  /* family 0: learn from the first packet */
+	union pc_pkt_addr remote_rtcp; /* family 0: learn, or the RTP remote's port + 1 */
+	uint32_t rtcp_mux;	       /* RTCP on the RTP port (RFC 5761) */
+	uint32_t timeout_ms;	       /* media timeout; 0: none */
+};
+
 struct pc_loop_msg {
 	uint32_t type;	 /* enum pc_loop_msg_type */
 	uint32_t stream; /* stream id, chosen by the control thread, < max_streams */
@@ -65,6 +90,15 @@ struct pc_loop_msg {
 	uint32_t pad;
 	union {
 		struct pc_loop_relay_create relay;
+		struct pc_loop_media_create media;
+		uint32_t direction; /* enum pc_media_dir */
+		struct {
+			char key;
+			uint8_t pad[3];
+			uint32_t duration_ms;
+		} dtmf;
+		struct pc_media_stats media_stats; /* STATS, DESTROYED of an endpoint */
+		struct pc_media_evt media_evt;
 		struct {
 			uint32_t leg;
 			uint32_t kind; /* enum pc_relay_kind */
@@ -74,7 +108,7 @@ struct pc_loop_msg {
 			union pc_pkt_addr rtp[2];
 			union pc_pkt_addr rtcp[2];
 		} created;
-		struct pc_relay_leg_stats stats[2];
+		struct pc_relay_leg_stats stats[2]; /* STATS, DESTROYED of a relay */
 		struct {
 			uint32_t leg;
 		} timeout;
@@ -107,7 +141,8 @@ struct pc_loop_stats {
 	uint64_t cmds;
 	uint64_t evts_dropped; /* the event channel was full */
 	uint64_t timers_fired;
-	uint64_t sleeps; /* PC_LOOP_IDLE_SLEEP: times the loop slept in pc_io_wait */
+	uint64_t sleeps;     /* PC_LOOP_IDLE_SLEEP: times the loop slept in pc_io_wait */
+	uint64_t tx_dropped; /* packets the backend did not take */
 };
 
 struct pc_loop;
