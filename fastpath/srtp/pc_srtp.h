@@ -49,10 +49,12 @@
  * libsrtp 2.5.0 as Debian 12 builds it uses NSS, which allocates inside every protect and
  * unprotect (about 14 malloc calls per AES-CM/HMAC packet, 5 per AES-GCM packet, measured)
  * and is 2-5x slower; so scripts/bootstrap builds libsrtp 2.5.0 on OpenSSL's libcrypto and
- * cmake/PcSrtp.cmake links it (Debian's stays the fallback). With it, AES-GCM allocates
- * nothing per packet; AES-CM/HMAC-SHA1 still makes 2 malloc calls per packet, in OpenSSL 3.0's
- * HMAC (a context copy per reset and final): to remove them, register an HMAC of our own with
- * srtp_replace_auth_type() (not done yet).
+ * cmake/PcSrtp.cmake links it (Debian's stays the fallback). With it, no suite allocates per
+ * packet, SRTP or SRTCP (the test asserts 0): AES-GCM reuses its cipher contexts, and for
+ * AES-CM/HMAC-SHA1, whose OpenSSL 3.0 HMAC copies a context with a malloc per reset and final,
+ * pc_srtp_init() replaces libsrtp's HMAC-SHA1 with phonecore's (srtp_hmac.c, through
+ * srtp_replace_auth_type(): SHA-1 states precomputed per key, copied by value per packet).
+ * On NSS libsrtp's own HMAC stays.
  *
  * Thread context: pc_srtp_init, create, destroy, pc_srtp_dir_create/_destroy and the key
  * parser run on the control (SIP) thread; protect, unprotect, reprotect and pc_srtp_dir_swap on

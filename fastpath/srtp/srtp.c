@@ -12,6 +12,7 @@
 #include <srtp2/srtp.h>
 
 #include "pc_srtp.h"
+#include "srtp_pvt.h"
 
 #define PC_SRTP_F_ALL (PC_SRTP_F_ANY_SSRC | PC_SRTP_F_REPEAT_TX)
 #define SRTCP_INDEX_MAX (1ull << 31) /* RFC 3711 3.4: a 31-bit index */
@@ -52,7 +53,19 @@ static int srtp_init_rc;
 
 static void srtp_init_once(void)
 {
-	srtp_init_rc = srtp_init() == srtp_err_status_ok ? 0 : -EPROTO;
+	int rc;
+
+	if (srtp_init() != srtp_err_status_ok) {
+		srtp_init_rc = -EPROTO;
+		return;
+	}
+	/* Before any session exists (sessions keep the auth type they were made with): our
+	 * HMAC-SHA1 allocates nothing per packet, libsrtp's on OpenSSL 3.0 does (pc_srtp.h).
+	 * libsrtp runs RFC 2202 through it first and refuses it on a wrong answer: that is a
+	 * failed self-test like a cipher's in srtp_init, so -EPROTO. On NSS (-ENOTSUP) libsrtp's
+	 * own stays. */
+	rc = pc_srtp_hmac_register();
+	srtp_init_rc = rc == -ENOTSUP ? 0 : rc;
 }
 
 int pc_srtp_init(void)
