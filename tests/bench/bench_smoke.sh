@@ -37,7 +37,7 @@ check_ours() { # file case metric: phonecore's figure only (no reference exists)
 	fi
 }
 
-for f in ring pool relay; do
+for f in ring pool relay srtp jitter; do
 	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
 	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
 	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
@@ -65,9 +65,18 @@ for b in sockets dpdk; do
 done
 check_ours "$dir/relay.json" held/10000/dpdk delivered
 check_ours "$dir/relay.json" held/10000/dpdk cpu_per_call
+# SRTP against libsrtp called directly; the jitter buffer against Speex DSP's.
+for suite in AES_CM_128_HMAC_SHA1_80 AEAD_AES_256_GCM; do
+	check_case "$dir/srtp.json" "srtp/$suite/160/protect" ns_per_packet
+	check_case "$dir/srtp.json" "srtp/$suite/1200/unprotect" ns_per_packet
+done
+for t in clean pareto gilbert spike; do
+	check_case "$dir/jitter.json" "jitter/$t" added_delay_mean
+	check_case "$dir/jitter.json" "jitter/$t" on_time_pct
+done
 
 if [[ $fail -ne 0 ]]; then
 	cat "$dir/out.txt"
 	exit 1
 fi
-echo "bench smoke: ring, pool and relay (dpdk and held calls too) wrote every row with its same-run reference"
+echo "bench smoke: ring, pool, relay (dpdk and held calls too), srtp and jitter wrote every row with its same-run reference"
