@@ -19,8 +19,8 @@
  * Max rate. 100 calls, A -> B only (the sink is one socket): the highest rate forwarded with
  * under 0.1% loss (a rising ladder of rates, then a bisection between the last good and the
  * first bad rate, each trial a fixed time); then, on fresh instances, the latency p50/p99/p99.9
- * of every relay at one common rate (half the lowest maximum, so all are compared under the same
- * load). When the generator cannot send the rate asked (the loopback kernel path costs about
+ * of every relay at one common rate (half the lowest kernel maximum, so all are compared under
+ * the same load), and of each at half its own maximum (its "half load"). When the generator cannot send the rate asked (the loopback kernel path costs about
  * 3.4 us a packet here), the figure is a lower bound and is noted so.
  *
  * Held calls. 1,000 and 10,000 calls at 50 packets/s in each direction (100 per call), both
@@ -1009,7 +1009,7 @@ static void note_held(struct pc_bench_report *rep, unsigned calls, unsigned impl
 int pc_bench_relay_run(const struct pc_bench_opts *o)
 {
 	static const unsigned held_calls[2] = { 1000, RELAY_HELD_MAX };
-	struct result res[IMPL_COUNT];
+	struct result res[IMPL_COUNT], half[IMPL_COUNT];
 	struct held held[2][IMPL_COUNT];
 	struct pc_bench_report *rep = NULL;
 	struct gen g = { .fd = { -1, -1 } };
@@ -1056,7 +1056,9 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 		pc_bench_report_note(rep, "%s: not run: %s", impl_name[IMPL_DPDK], g.dpdk_why);
 	for (unsigned i = 0; i < IMPL_COUNT; i++) {
 		memset(&res[i], 0, sizeof(res[i]));
+		memset(&half[i], 0, sizeof(half[i]));
 		res[i].max_pps = NAN;
+		half[i].max_pps = NAN;
 		for (unsigned k = 0; k < 2; k++) {
 			memset(&held[k][i], 0, sizeof(held[k][i]));
 			held[k][i].delivered = NAN;
@@ -1065,12 +1067,15 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 	/* Twice through every relay: first the highest rate, then, on a fresh instance, the
 	 * latency at one common rate for all: half the lowest maximum among them (so that every
 	 * relay is compared under the same load, which none of them finds hard). */
-	for (unsigned pass = 0; pass < 2; pass++) {
+	for (unsigned pass = 0; pass < 3; pass++) {
 		for (unsigned i = 0; i < IMPL_COUNT; i++) {
 			struct result *r = &res[i];
+			/* Pass 2: each at half its own maximum (the "half load"). */
 			struct job j = { .quick = o->quick,
-					 .lat_pps = pass ? lat_common : 0,
-					 .res = r };
+					 .lat_pps = pass == 2 ? r->max_pps / 2 :
+						    pass      ? lat_common :
+								0,
+					 .res = pass == 2 ? &half[i] : r };
 
 			if ((pass && !(r->max_pps > 0)) || (i == IMPL_DPDK && g.dpdk == NULL) ||
 			    !impl_wanted(o, i))
@@ -1082,7 +1087,7 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 				pc_bench_report_note(rep, "%s: could not run: %s", impl_name[i],
 						     strerror(-rc));
 			} else if (rc < 0) {
-				r->lat_pps = 0;
+				j.res->lat_pps = 0;
 				pc_bench_report_note(rep, "%s: latency run failed: %s",
 						     impl_name[i], strerror(-rc));
 			}
@@ -1145,6 +1150,38 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 		    impl_name[IMPL_RTPENGINE]);
 	report_impl(rep, "relay/dpdk", &res[IMPL_DPDK], &res[IMPL_RTPENGINE],
 		    impl_name[IMPL_RTPENGINE]);
+	for (unsigned i = 0; i < IMPL_COUNT; i++) {
+		static const char *const hcase[IMPL_COUNT] = { [IMPL_SOCKETS] = "relay/sockets",
+							       [IMPL_URING] = "relay/uring",
+							       [IMPL_DPDK] = "relay/dpdk" };
+		static const char *const metric[3] = { "latency_p50_at_half_max",
+						       "latency_p99_at_half_max",
+						       "latency_p99.9_at_half_max" };
+		const struct result *o2 = &half[i], *r2 = &half[IMPL_RTPENGINE];
+		const uint64_t ov[3] = { o2->p50, o2->p99, o2->p999 };
+		const uint64_t rv[3] = { r2->p50, r2->p99, r2->p999 };
+
+		if (hcase[i] == NULL)
+			continue;
+		for (unsigned k = 0; k < 3; k++)
+			pc_bench_report_row(rep, hcase[i], metric[k], "ns", PC_BENCH_LOWER_BETTER,
+					    lat_of(o2, ov[k]), impl_name[IMPL_RTPENGINE],
+					    lat_of(r2, rv[k]));
+		if (o2->lat_pps > 0)
+			pc_bench_report_note(rep,
+					     "%s at half its max (%.0f pps): latency p50/p99/p99.9 "
+					     "%" PRIu64 "/%" PRIu64 "/%" PRIu64 " ns, loss %.3f%%",
+					     impl_name[i], o2->lat_pps, o2->p50, o2->p99, o2->p999,
+					     o2->lat_loss * 100);
+	}
+	if (half[IMPL_RTPENGINE].lat_pps > 0)
+		pc_bench_report_note(rep,
+				     "%s at half its max (%.0f pps): latency p50/p99/p99.9 %" PRIu64
+				     "/%" PRIu64 "/%" PRIu64 " ns, loss %.3f%%",
+				     impl_name[IMPL_RTPENGINE], half[IMPL_RTPENGINE].lat_pps,
+				     half[IMPL_RTPENGINE].p50, half[IMPL_RTPENGINE].p99,
+				     half[IMPL_RTPENGINE].p999,
+				     half[IMPL_RTPENGINE].lat_loss * 100);
 	pc_bench_report_row(rep, "relay/sockets-vs-bare", "max_rate_loss_under_0.1pct", "pps",
 			    PC_BENCH_HIGHER_BETTER, res[IMPL_SOCKETS].max_pps, impl_name[IMPL_BARE],
 			    res[IMPL_BARE].max_pps);

@@ -34,7 +34,7 @@
 #define JB_RESYNC_MIN_NS (1000 * JB_MS)
 #define JB_ACC_STREAK 2u     /* accelerate when the target stays a frame lower this many ticks */
 #define JB_ACC_GAP 2u	     /* and not more often than every JB_ACC_GAP ticks ... */
-#define JB_ACC_FAST_FRAMES 2 /* ... unless the offset is this many frames over target */
+#define JB_ACC_FAST_FRAMES 2 /* ... but at every tick from this many frames over */
 #define JB_EXP_GAP 4u	     /* expand (with a frame due) at most once every this many ticks */
 #define JB_ADDED_BINS 2048u  /* added-delay statistics: 1 ms bins up to 2 s */
 #define JB_SEQ_START (1ll << 32) /* unwrapped numbers start here: room below for reordering */
@@ -705,9 +705,8 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 			jb->acc_streak++;
 		else
 			jb->acc_streak = 0;
-		if (jb->acc_streak >= JB_ACC_STREAK &&
-		    (jb->since_adjust >= JB_ACC_GAP ||
-		     offset >= band.hi + (JB_ACC_FAST_FRAMES - 1) * jb->frame_ns)) {
+		if (offset >= band.hi + (JB_ACC_FAST_FRAMES - 1) * jb->frame_ns ||
+		    (jb->acc_streak >= JB_ACC_STREAK && jb->since_adjust >= JB_ACC_GAP)) {
 			struct jb_slot *n = jb_next_of(jb, h);
 
 			if (n != NULL) {
@@ -752,6 +751,23 @@ int pc_jb_get(struct pc_jb *jb, uint64_t now_ns, struct pc_jb_frame *out)
 		    now - jb_ts_ns(jb, h->ts - jb->ts_base) < jb->floor_ns + jb->target_ns) {
 			jb_out_nothing(jb, out, PC_JB_FRAME_SILENCE, PC_JB_HINT_NONE);
 			return 0;
+		}
+		if (jb_adaptive(jb) && jb->samples >= JB_WARMUP) {
+			/* The network is measured: start at the target, not at the first packet's
+			 * delay. The packets held before the one whose offset is nearest the target
+			 * from above were a probe: dropped (accelerated), as accelerating down
+			 * from there would drop as many, later and at a higher delay. */
+			struct jb_slot *n;
+
+			while ((n = jb_next_of(jb, h)) != NULL &&
+			       now - jb_ts_ns(jb, n->ts - jb->ts_base) >=
+				       jb->floor_ns + jb->target_ns) {
+				jb_skip_to(jb, h->seq);
+				jb_free_pkt(jb, jb->cache, h);
+				jb->next_seq = h->seq + 1;
+				jb->st.accelerated++;
+				h = n;
+			}
 		}
 		jb->playing = 1;
 		jb->play_ts = h->ts;

@@ -24,7 +24,10 @@
  *   if that keeps the delay within 120 ms over the target, as NetEq plays a packet that arrives
  *   during an expand: a delay spike then costs delay for a while, shed by ACCELERATE, rather
  *   than a run of late losses. Playout starts at the normal delay; once 5 packets have been
- *   measured the target takes over (the first packet may then start sooner).
+ *   measured the target takes over (the first packet may then start sooner), and playout
+ *   starts at the held packet whose delay is nearest the target from above: the ones before it
+ *   were a probe, dropped (counted in accelerated) at once rather than by a run of ACCELERATE
+ *   at a higher delay.
  *
  * Playout
  *   Frames are played by timestamp, not by arrival: the frame due at a tick is the one whose
@@ -34,8 +37,10 @@
  *   talkspurt, whose playout is re-anchored on the target (the delay adapts during silence at
  *   no audible cost). During speech the delay moves by whole frames: ACCELERATE drops the due
  *   frame and plays the next one in its tick (when the offset stays a frame or more over the
- *   target); EXPAND inserts a concealed frame (when under the target, or while the buffer is
- *   empty below it). Fixed mode keeps the delay at normal with the same moves, for drift only.
+ *   target, at most every other tick; at every tick while it is two frames or more over, as
+ *   when a delay spike has passed: the delay it left is shed a frame a tick); EXPAND inserts
+ *   a concealed frame (when under the target, or while the buffer is empty below it). Fixed
+ *   mode keeps the delay at normal with the same moves, for drift only.
  *
  *   Duplicates are freed and counted. A packet that arrives after its playout (and cannot be
  *   played as above) is freed and counted as late. A sequence jump (more than 3000 ahead or 100

@@ -3,8 +3,10 @@
  * jb_test.c - the adaptive jitter buffer of pc_jb.h, driven on a simulated clock: packets are
  * put at their arrival times and a frame is taken every ptime, as the media loop does.
  *
- * Scenarios: a clean stream (the delay converges near min, nothing lost), burst loss (each lost
- * frame signalled once, in its place), in-window reordering, duplicates, a 200 ms delay spike,
+ * Scenarios: a clean stream (the delay converges near min, nothing lost; the first packets are
+ * a probe and playout starts at the target), burst loss (each lost frame signalled once, in its
+ * place), in-window reordering, duplicates, a 200 ms delay spike (and the delay it left shed a
+ * frame per tick),
  * 1 % clock drift both ways over minutes, a DTX gap with and without comfort noise, sequence
  * and timestamp jumps, an SSRC change, fixed mode, sequence and timestamp wrap-around, overflow,
  * a late straggler, other frame sizes and clock rates, and the accounting: every packet handed
@@ -379,6 +381,45 @@ Test(jb, clean_stream_converges_near_min_without_loss)
 	pc_test_sim_fini(&s);
 }
 
+Test(jb, first_packets_are_a_probe_and_playout_starts_at_the_target)
+{
+	struct pc_test_sim s;
+	struct pc_test_ev *evs =
+		pc_test_stream(500, PC_TEST_T0, 30 * PC_TEST_MS, PC_TEST_MS, 0, 15);
+	struct pc_jb_stats st;
+	size_t first = 0;
+
+	/* Given a stream with under 1 ms of jitter */
+	pc_test_sim_init(&s, NULL);
+	pc_test_run(&s, evs, 500, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
+		    evs[499].arrival_ns + 500 * PC_TEST_MS);
+	st = pc_test_stats(&s);
+	while (first < s.nout && s.out[first].kind != PC_JB_FRAME_PKT)
+		first++;
+	cr_assert_lt(first, s.nout);
+	/* Then playout does not start before the 5 packets of the warm-up have come, and starts
+	 * at the target: the first packet played waited less than a frame, the ones before it
+	 * were dropped (as accelerated) ... */
+	cr_assert_geq(s.out[first].id, 4);
+	cr_assert_lt(
+		s.out[first].now_ns - s.out[first].arrival_ns, 20 * PC_TEST_MS,
+		"first packet played %llu ms after its arrival",
+		(unsigned long long)((s.out[first].now_ns - s.out[first].arrival_ns) / PC_TEST_MS));
+	/* ... and from there every frame is the next packet, with no accelerate run */
+	for (size_t k = first; k < pc_test_at(&s, evs[499].arrival_ns); k++) {
+		cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu is not a packet", k);
+		cr_assert_eq(s.out[k].hint, PC_JB_HINT_NONE, "frame %zu hint %d", k, s.out[k].hint);
+		cr_assert_eq(s.out[k].id, s.out[first].id + (int64_t)(k - first));
+	}
+	cr_assert_eq(st.accelerated, (uint64_t)s.out[first].id);
+	cr_assert_eq(st.late, 0);
+	cr_assert_eq(st.lost, 0);
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	free(evs);
+	pc_test_sim_fini(&s);
+}
+
 /* --- loss, reordering, duplicates ------------------------------------------------------------- */
 
 Test(jb, burst_loss_is_signalled_exactly_and_playout_continues)
@@ -565,6 +606,49 @@ Test(jb, delay_spike_of_200ms_costs_few_frames_and_the_delay_comes_back)
 	cr_assert_leq(after, before + 20, "delay %lld ms before, %lld ms 8 s later",
 		      (long long)before, (long long)after);
 	cr_assert_eq(st.lost, 0);
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	free(evs);
+	pc_test_sim_fini(&s);
+}
+
+Test(jb, delay_left_by_a_spike_is_shed_a_frame_per_tick)
+{
+	struct pc_test_sim s;
+	struct pc_test_ev *evs =
+		pc_test_stream(600, PC_TEST_T0, 40 * PC_TEST_MS, 2 * PC_TEST_MS, 0, 16);
+	uint64_t stall = PC_TEST_T0 + 6000 * PC_TEST_MS;
+	size_t peak_k = 0, k;
+	int64_t base, peak = 0;
+
+	/* Given a 200 ms stall at 6 s on an otherwise steady path */
+	for (size_t i = 0; i < 600; i++) {
+		uint64_t send = PC_TEST_T0 + i * 20 * PC_TEST_MS;
+
+		if (send >= stall && send < stall + 200 * PC_TEST_MS &&
+		    evs[i].arrival_ns < stall + 240 * PC_TEST_MS)
+			evs[i].arrival_ns = stall + 240 * PC_TEST_MS;
+	}
+	pc_test_sim_init(&s, NULL);
+	pc_test_run(&s, evs, 600, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
+		    evs[599].arrival_ns + 500 * PC_TEST_MS);
+	base = s.out[pc_test_at(&s, stall - 100 * PC_TEST_MS)].buffer_ms;
+	for (k = pc_test_at(&s, stall); k < pc_test_at(&s, stall + 1000 * PC_TEST_MS); k++)
+		if (s.out[k].buffer_ms > peak) {
+			peak = s.out[k].buffer_ms;
+			peak_k = k;
+		}
+	cr_assert_geq(peak, base + 60, "delay %lld ms before, peak %lld ms", (long long)base,
+		      (long long)peak);
+	/* Then once the burst is in, each tick accelerates while the delay is three frames or
+	 * more over where it was: one frame (20 ms) less per tick */
+	for (k = peak_k + 1; s.out[k - 1].buffer_ms >= base + 60; k++) {
+		cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu", k);
+		cr_assert_eq(s.out[k].hint, PC_JB_HINT_ACCELERATE, "frame %zu at %lld ms", k,
+			     (long long)s.out[k - 1].buffer_ms);
+		cr_assert_eq(s.out[k].buffer_ms, s.out[k - 1].buffer_ms - 20);
+	}
+	cr_assert_leq(k - peak_k, (size_t)(peak - base) / 20 + 1);
 	pc_test_assert_in_order(&s);
 	pc_test_assert_accounts(&s);
 	free(evs);
