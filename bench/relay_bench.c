@@ -105,8 +105,14 @@ struct gen {
 
 struct trial {
 	uint64_t sent, recv;
-	double achieved_pps; /* what the generator managed to send */
+	double achieved_pps;  /* what the generator managed to send */
+	uint64_t send_end_ns; /* when sending stopped (the drain follows) */
+	uint64_t cpu_end_ns;  /* the relay's CPU clock then (with a probe) */
 };
+
+/* Whose CPU time a held-calls run charges (defined below). */
+struct cpu_probe;
+static uint64_t cpu_probe_ns(const struct cpu_probe *c);
 
 /* --- generator ------------------------------------------------------------------------------ */
 
@@ -289,8 +295,10 @@ static unsigned gen_send_dpdk(struct gen *g, unsigned n, uint64_t now)
 	return sent;
 }
 
-/* Send at @pps for @seconds, then drain for 100 ms. */
-static void gen_run(struct gen *g, double pps, double seconds, bool record, struct trial *t)
+/* Send at @pps for @seconds, then drain for 100 ms. @cpu (may be NULL): sampled when sending
+ * stops, so that the drain's idle time is not charged to the relay. */
+static void gen_run_cpu(struct gen *g, double pps, double seconds, bool record, struct trial *t,
+			const struct cpu_probe *cpu)
 {
 	uint64_t start = pc_bench_now_ns(), end = start + (uint64_t)(seconds * 1e9), now;
 
@@ -307,9 +315,17 @@ static void gen_run(struct gen *g, double pps, double seconds, bool record, stru
 		t->recv += gen_receive(g, record);
 	}
 	t->achieved_pps = (double)t->sent / seconds;
+	t->send_end_ns = pc_bench_now_ns();
+	if (cpu != NULL)
+		t->cpu_end_ns = cpu_probe_ns(cpu);
 	end = pc_bench_now_ns() + 100000000u;
 	while (pc_bench_now_ns() < end)
 		t->recv += gen_receive(g, record);
+}
+
+static void gen_run(struct gen *g, double pps, double seconds, bool record, struct trial *t)
+{
+	gen_run_cpu(g, pps, seconds, record, t, NULL);
 }
 
 /* The dpdk generator: EAL, the net_ring pair's generator end, its two ports. NULL reason: up. */
@@ -768,20 +784,18 @@ static void measure(struct gen *g, bool quick, double lat_pps, struct result *re
 static void measure_held(struct gen *g, bool quick, const struct cpu_probe *cpu, struct held *h)
 {
 	double secs = quick ? 1.0 : 5.0, pps = (double)g->ncalls * 2 * RELAY_HELD_PPS_PER_DIR;
-	uint64_t c0, c1, t0, t1;
+	uint64_t c0, t0;
 	struct trial t;
 
 	gen_run(g, pps, quick ? 0.3 : 1.0, false, &t); /* latching, ARP, caches */
 	pc_hist_reset(g->hist);
 	t0 = pc_bench_now_ns();
 	c0 = cpu_probe_ns(cpu);
-	gen_run(g, pps, secs, true, &t);
-	c1 = cpu_probe_ns(cpu);
-	t1 = pc_bench_now_ns();
+	gen_run_cpu(g, pps, secs, true, &t, cpu);
 	h->asked_pps = pps;
 	h->achieved_pps = t.achieved_pps;
 	h->delivered = t.sent ? (double)(t.recv < t.sent ? t.recv : t.sent) / (double)t.sent : 0;
-	h->cpu_share = (double)(c1 - c0) / (double)(t1 - t0);
+	h->cpu_share = (double)(t.cpu_end_ns - c0) / (double)(t.send_end_ns - t0);
 	h->cpu_us_per_call = h->cpu_share * 1e6 / (double)g->ncalls;
 	h->p50 = pc_hist_quantile(g->hist, 0.5);
 	h->p99 = pc_hist_quantile(g->hist, 0.99);
@@ -1192,6 +1206,9 @@ int pc_bench_relay_run(const struct pc_bench_opts *o)
 	report_held(rep, 1000, "uring", &held[0][IMPL_URING], &held[0][IMPL_RTPENGINE]);
 	report_held(rep, 1000, "dpdk", &held[0][IMPL_DPDK], &held[0][IMPL_RTPENGINE]);
 	report_held(rep, RELAY_HELD_MAX, "dpdk", &held[1][IMPL_DPDK], NULL);
+	pc_bench_report_note(rep, "held calls: CPU charged while sending (not the drain after): "
+				  "phonecore's media loop thread; rtpengine's whole process "
+				  "(utime + stime, 10 ms ticks)");
 	pc_bench_report_note(rep,
 			     "held/%u: rtpengine not run: the kernel generator sends at most "
 			     "about 300k packets/s here, %u calls need %u",

@@ -341,6 +341,15 @@ static int relay_run(struct relay_cli *rc, const struct pc_io_conf *ioc, uint32_
 	}
 	/* Two ports per pair with rtcp-mux, four without, and some room. */
 	c.max_ports = rc->npairs * ((rc->flags & PC_RELAY_F_RTCP_MUX) ? 2 : 4) + 8;
+	/* Room for an answer per pair and a timeout per leg at once. */
+	while (lc.channel_msgs < 4 * rc->npairs + 256)
+		lc.channel_msgs = lc.channel_msgs ? 2 * lc.channel_msgs : 256;
+	/* SIGINT and SIGTERM are taken here with sigtimedwait; every other thread blocks them
+	 * (DPDK starts its control threads in pc_io_create: they inherit the mask). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	err = pc_io_create(&io, &c); /* prints why it failed */
 	if (err < 0)
 		return PC_EXIT_FAIL;
@@ -351,11 +360,6 @@ static int relay_run(struct relay_cli *rc, const struct pc_io_conf *ioc, uint32_
 		pc_io_destroy(io);
 		return PC_EXIT_FAIL;
 	}
-	/* SIGINT and SIGTERM are taken here with sigtimedwait; the media thread blocks them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	err = pthread_create(&tid, NULL, loop_main, l);
 	if (err != 0) {
 		fprintf(stderr, "phonecore relay: media thread: %s\n", strerror(err));

@@ -41,6 +41,7 @@
 struct sock_priv {
 	int epfd;
 	bool gso;	 /* off by configuration, or after the kernel refused a GSO send */
+	bool nobuf;	 /* the last receive found the pool empty (sock_wait sleeps) */
 	unsigned nready; /* ports in ready[] still to drain */
 	unsigned cur;	 /* next ready[] entry */
 	uint16_t ready[SOCK_READY_MAX];
@@ -240,6 +241,7 @@ static unsigned sock_rx_burst(struct pc_io *io, struct pc_pkt **pkts, unsigned n
 		k = sock_recv_port(io, sp, p, want);
 		if (k == -ENOBUFS) {
 			io->st.rx_nobuf++;
+			sp->nobuf = true;
 			break; /* the pool is empty: the kernel keeps the datagrams queued */
 		}
 		if (k < 0) {
@@ -397,10 +399,19 @@ static void sock_wait(struct pc_io *io, uint64_t timeout_ns)
 	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000u),
 			       .tv_nsec = (long)(timeout_ns % 1000000000u) };
 
-	if (sp->cur < sp->nready || io->nports == 0)
-		return; /* ports reported ready are still to drain; or nothing to wait on */
-	/* Level-triggered: the port stays reported, and the next rx_burst finds it. */
-	(void)epoll_pwait2(sp->epfd, &ev, 1, &ts, NULL);
+	/* With the pool empty, ports stay ready (the kernel keeps the datagrams): epoll would
+	 * return at once, so sleep the tick out instead of spinning. */
+	if (sp->nobuf || io->nports == 0) {
+		sp->nobuf = false;
+		(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		return;
+	}
+	if (sp->cur < sp->nready)
+		return; /* ports reported ready are still to drain */
+	/* Level-triggered: the port stays reported, and the next rx_burst finds it. Kernels
+	 * before 5.11 have no epoll_pwait2: milliseconds, rounded up. */
+	if (epoll_pwait2(sp->epfd, &ev, 1, &ts, NULL) < 0 && errno == ENOSYS)
+		(void)epoll_wait(sp->epfd, &ev, 1, (int)((timeout_ns + 999999u) / 1000000u));
 }
 
 const struct pc_io_ops pc_io_sockets_ops = {

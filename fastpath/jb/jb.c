@@ -752,11 +752,14 @@ int pc_jb_get(struct pc_jb *jb, uint64_t now_ns, struct pc_jb_frame *out)
 			jb_out_nothing(jb, out, PC_JB_FRAME_SILENCE, PC_JB_HINT_NONE);
 			return 0;
 		}
-		if (jb_adaptive(jb) && jb->samples >= JB_WARMUP) {
+		if (jb_adaptive(jb) && jb->samples >= JB_WARMUP && jb->st.played == 0) {
 			/* The network is measured: start at the target, not at the first packet's
 			 * delay. The packets held before the one whose offset is nearest the target
 			 * from above were a probe: dropped (accelerated), as accelerating down
-			 * from there would drop as many, later and at a higher delay. */
+			 * from there would drop as many, later and at a higher delay. Only at the
+			 * stream's very start: after a resync (a resumed hold, a jump) the first
+			 * words of a talkspurt are kept, and the delay comes down a frame at a
+			 * time (ACCELERATE, which a decoder smooths). */
 			struct jb_slot *n;
 
 			while ((n = jb_next_of(jb, h)) != NULL &&

@@ -27,7 +27,9 @@
  *   measured the target takes over (the first packet may then start sooner), and playout
  *   starts at the held packet whose delay is nearest the target from above: the ones before it
  *   were a probe, dropped (counted in accelerated) at once rather than by a run of ACCELERATE
- *   at a higher delay.
+ *   at a higher delay. That is for the stream's very start only: after a resync (a resumed
+ *   hold, a jump) playout starts with the first packet and comes down by ACCELERATE, so the
+ *   first words of a talkspurt are kept.
  *
  * Playout
  *   Frames are played by timestamp, not by arrival: the frame due at a tick is the one whose

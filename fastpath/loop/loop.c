@@ -564,6 +564,13 @@ static void media_destroy(struct pc_loop *l, struct loop_stream *s)
 	txq_flush(l);
 	pc_io_flush(l->io);
 	pc_timer_cancel(l->wheel, &s->tick);
+	/* Frames the producer queued and nobody will send: back to the pool. */
+	if (s->media.conf.tx_frames != NULL) {
+		void *obj;
+
+		while (pc_ring_dequeue(s->media.conf.tx_frames, &obj) == 0)
+			pc_pkt_free(l->cache, obj);
+	}
 	last = l->media_ids[--l->n_media];
 	l->media_ids[s->media_slot] = last;
 	l->streams[last].media_slot = s->media_slot;
@@ -579,7 +586,13 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 		return;
 	}
 	if (cmd->stream >= l->max_streams) {
-		evt_simple(l, PC_LOOP_EVT_ERROR, cmd->stream, -EINVAL);
+		/* A create is answered by CREATED, so that what it lent comes back. */
+		evt_simple(l,
+			   cmd->type == PC_LOOP_CMD_RELAY_CREATE ||
+					   cmd->type == PC_LOOP_CMD_MEDIA_CREATE ?
+				   PC_LOOP_EVT_CREATED :
+				   PC_LOOP_EVT_ERROR,
+			   cmd->stream, -EINVAL);
 		return;
 	}
 	s = &l->streams[cmd->stream];
@@ -596,8 +609,10 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 		if (s->kind == STREAM_MEDIA) {
 			if (cmd->u.remote.leg != 0)
 				break;
+			/* A new RTP remote forgets the RTCP one (the peer moved); RTCP's
+			 * own follows, when given. */
 			if (cmd->u.remote.kind == PC_RELAY_RTP)
-				s->media.remote_rtp = cmd->u.remote.addr;
+				pc_media_set_remote(&s->media, &cmd->u.remote.addr, NULL);
 			else
 				s->media.remote_rtcp = cmd->u.remote.addr;
 			return;

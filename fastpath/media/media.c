@@ -97,6 +97,7 @@ int pc_media_init(struct pc_media *m, uint32_t stream, const struct pc_media_con
 	m->rand_state = c->ssrc ^ 0x5bd1e995u;
 	m->seq = (uint16_t)media_rand(m);
 	m->ts = media_rand(m);
+	m->clock_ts = m->ts;
 	m->talkspurt = 1;
 	(void)pc_dtmf_tx_init(&m->dtmf_tx, m->frame_ts);
 	pc_dtmf_rx_init(&m->dtmf_rx, 0);
@@ -185,44 +186,53 @@ static void rx_rtp(struct pc_media *m, const struct pc_media_env *env, struct pc
 {
 	struct pc_rtp_hdr_view v;
 	enum pc_rtp_seq_verdict verdict;
+	struct pc_dtmf_payload ev;
 	uint8_t *d = pc_pkt_data(pkt);
 	size_t len = pc_pkt_len(pkt);
+	uint32_t media_ts;
+	bool is_dtmf;
 
 	if (pc_rtp_is_rtcp(d, len) || pc_rtp_parse(d, len, &v) < 0) {
 		drop(env, pkt, &m->st.rx_bad);
 		return;
 	}
+	m->st.last_rx_ns = now_ns; /* authenticated (with SRTP) and well formed */
 	if (!addr_known(&m->remote_rtp))
 		m->remote_rtp = pkt->peer; /* symmetric RTP: answer where it came from */
 	if (!receives(m)) {
 		drop(env, pkt, &m->st.rx_dropped_dir);
 		return;
 	}
-	m->st.rx_pkts++;
-	m->st.rx_bytes += len;
-	if (m->conf.dtmf_pt && v.pt == m->conf.dtmf_pt) {
-		struct pc_dtmf_rx_event ev[PC_DTMF_RX_EVENTS_MAX];
-		int n = pc_dtmf_rx_input(&m->dtmf_rx, v.ssrc, v.ts, d + v.hdr_len, v.payload_len,
-					 now_ns, ev);
-
-		if (n > 0)
-			dtmf_events(m, env, ev, n);
-		{
-			drop(env, pkt, NULL);
-			return;
-		}
-	}
-	if (v.pt != m->conf.pt && v.pt != MEDIA_CN_PT) {
+	is_dtmf = m->conf.dtmf_pt && v.pt == m->conf.dtmf_pt;
+	if (!is_dtmf && v.pt != m->conf.pt && v.pt != MEDIA_CN_PT) {
 		drop(env, pkt, &m->st.rx_bad);
 		return;
 	}
+	m->st.rx_pkts++;
+	m->st.rx_bytes += len;
 	if (!m->have_remote_src || v.ssrc != m->src.ssrc) {
 		pc_rtp_source_init(&m->src, v.ssrc, 0);
 		m->have_remote_src = 1;
 		m->st.remote_ssrc = v.ssrc;
 	}
-	verdict = pc_rtp_source_update(&m->src, v.seq, v.ts,
+	/* Telephone-events share the source's sequence numbers: they count (or our reports
+	 * would call them lost). Their timestamp is the event's start for every packet; the
+	 * event's media time is start + duration, which keeps the A.8 jitter honest. */
+	media_ts = v.ts;
+	if (is_dtmf && pc_dtmf_decode(d + v.hdr_len, v.payload_len, &ev) == 0)
+		media_ts = v.ts + ev.duration;
+	verdict = pc_rtp_source_update(&m->src, v.seq, media_ts,
 				       pc_rtp_ts_from_ns(now_ns, m->conf.clock_rate));
+	if (is_dtmf) {
+		struct pc_dtmf_rx_event events[PC_DTMF_RX_EVENTS_MAX];
+		int n = pc_dtmf_rx_input(&m->dtmf_rx, v.ssrc, v.ts, d + v.hdr_len, v.payload_len,
+					 now_ns, events);
+
+		if (n > 0)
+			dtmf_events(m, env, events, n);
+		drop(env, pkt, NULL);
+		return;
+	}
 	if (verdict == PC_RTP_SEQ_DUPLICATE || verdict == PC_RTP_SEQ_BAD) {
 		drop(env, pkt, NULL);
 		return;
@@ -262,7 +272,8 @@ static void rtcp_report_block(struct pc_media *m, const struct pc_media_env *env
 	env->event(env->ctx, m->stream, &e);
 }
 
-static void rx_rtcp(struct pc_media *m, const struct pc_media_env *env, struct pc_pkt *pkt)
+static void rx_rtcp(struct pc_media *m, const struct pc_media_env *env, struct pc_pkt *pkt,
+		    uint64_t now_ns)
 {
 	const struct pc_rtcp_view *v = env->view;
 	uint32_t arrival = pc_rtcp_ntp_compact(pc_rtcp_ntp_now());
@@ -272,6 +283,7 @@ static void rx_rtcp(struct pc_media *m, const struct pc_media_env *env, struct p
 		drop(env, pkt, &m->st.rx_bad);
 		return;
 	}
+	m->st.last_rx_ns = now_ns;
 	m->st.rx_rtcp++;
 	m->avg_rtcp_size = pc_rtcp_avg_size(m->avg_rtcp_size,
 					    (double)(pc_pkt_len(pkt) + MEDIA_UDP_IP_OVERHEAD));
@@ -320,10 +332,10 @@ static void rx_rtcp(struct pc_media *m, const struct pc_media_env *env, struct p
 void pc_media_input(struct pc_media *m, const struct pc_media_env *env, struct pc_pkt *pkt,
 		    bool rtcp, uint64_t now_ns)
 {
+	m->now_ns = now_ns;
 	uint8_t *d = pc_pkt_data(pkt);
 	size_t len = pc_pkt_len(pkt);
 
-	m->st.last_rx_ns = now_ns;
 	if (m->port_rtcp == m->port_rtp)
 		rtcp = pc_rtp_is_rtcp(d, len);
 	if (m->conf.srtp != NULL) {
@@ -344,7 +356,7 @@ void pc_media_input(struct pc_media *m, const struct pc_media_env *env, struct p
 		}
 	}
 	if (rtcp)
-		rx_rtcp(m, env, pkt);
+		rx_rtcp(m, env, pkt, now_ns);
 	else
 		rx_rtp(m, env, pkt, now_ns);
 }
@@ -369,6 +381,8 @@ static void send_rtp(struct pc_media *m, const struct pc_media_env *env, struct 
 		return;
 	}
 	m->seq++;
+	m->last_ts_sent = ts;
+	m->last_tx_ns = m->now_ns;
 	m->sent_pkts++;
 	m->sent_octets += payload;
 	m->sent_since_report = 1;
@@ -386,7 +400,7 @@ unsigned pc_media_send_frames(struct pc_media *m, const struct pc_media_env *env
 	unsigned n = 0;
 	void *obj;
 
-	(void)now_ns;
+	m->now_ns = now_ns;
 	if (m->conf.tx_frames == NULL)
 		return 0;
 	while (n < max && pc_ring_dequeue(m->conf.tx_frames, &obj) == 0) {
@@ -416,6 +430,10 @@ int pc_media_dtmf(struct pc_media *m, char key, uint32_t duration_ms)
 		return -EINVAL;
 	if (duration_ms < 40)
 		duration_ms = 40;
+	/* An event starts at the media clock's now, never at an earlier event's timestamp
+	 * (a receiver takes a repeated timestamp for a retransmission). */
+	if ((int32_t)(m->clock_ts - m->ts) > 0)
+		m->ts = m->clock_ts;
 	return pc_dtmf_tx_start(&m->dtmf_tx, (uint8_t)ev, 10, m->ts,
 				duration_ms * (m->conf.clock_rate / 1000u));
 }
@@ -433,8 +451,14 @@ static void send_dtmf(struct pc_media *m, const struct pc_media_env *env)
 		return;
 	memcpy(pc_pkt_append(pkt, PC_DTMF_PAYLOAD_LEN), tp.payload, PC_DTMF_PAYLOAD_LEN);
 	send_rtp(m, env, pkt, m->conf.dtmf_pt, tp.ts, tp.marker);
-	if (tp.last)
+	if (tp.last) {
+		uint32_t end = tp.ts + tp.duration + m->frame_ts;
+
+		/* Audio after the event continues past it. */
+		if ((int32_t)(end - m->ts) > 0)
+			m->ts = end;
 		m->talkspurt = 1;
+	}
 }
 
 /* --- RTCP ---------------------------------------------------------------------------------- */
@@ -457,10 +481,14 @@ static void send_rtcp(struct pc_media *m, const struct pc_media_env *env, bool b
 	if (!rtcp_dest(m, &to) || (pkt = pc_pkt_alloc(env->cache)) == NULL)
 		return;
 	if (m->sent_since_report) {
-		si = (struct pc_rtcp_sender_info){ .ntp = ntp,
-						   .rtp_ts = m->ts,
-						   .packets = m->sent_pkts,
-						   .octets = m->sent_octets };
+		/* The RTP clock now: the last packet's timestamp, moved on by the time since. */
+		si = (struct pc_rtcp_sender_info){
+			.ntp = ntp,
+			.rtp_ts = m->last_ts_sent +
+				  pc_rtp_ts_from_ns(m->now_ns - m->last_tx_ns, m->conf.clock_rate),
+			.packets = m->sent_pkts,
+			.octets = m->sent_octets
+		};
 		c.sr = &si;
 	}
 	if (m->have_remote_src &&
@@ -501,6 +529,14 @@ void pc_media_tick(struct pc_media *m, const struct pc_media_env *env, uint64_t 
 {
 	struct pc_dtmf_rx_event ev;
 
+	m->now_ns = now_ns;
+	/* The media clock; after a producer's pause of more than two frames, the send
+	 * timestamps jump to it (a new talkspurt). */
+	m->clock_ts += m->frame_ts;
+	if ((int32_t)(m->clock_ts - m->ts) > (int32_t)(2 * m->frame_ts)) {
+		m->ts = m->clock_ts;
+		m->talkspurt = 1;
+	}
 	if (m->conf.jb != NULL) {
 		struct pc_jb_frame f;
 

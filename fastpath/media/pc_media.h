@@ -22,7 +22,10 @@
  *
  * Frames on the rings are struct pc_pkt (pc_pkt.h): data = payload; flags = PC_MEDIA_FRAME_*;
  * udata32 = RTP timestamp (playout side). A ring is SPSC, lent by the control thread for the
- * endpoint's life; the consumer frees what it takes (pc_pkt_free).
+ * endpoint's life; the consumer frees what it takes (pc_pkt_free). The loop takes producer
+ * frames every iteration (within a 1 ms tick when it sleeps idle) and frees what is left on
+ * tx_frames when the stream is destroyed; the consumer of rx_frames drains it before
+ * destroying the ring.
  *
  * Thread context: the media loop that owns the endpoint. Allocates: never (frames for loss and
  * silence markers come from the packet pool).
@@ -115,14 +118,14 @@ struct pc_media_env {
 };
 
 struct pc_media_stats {
-	uint64_t rx_pkts, rx_bytes;	   /* RTP received (after SRTP) */
-	uint64_t rx_rtcp;		   /* RTCP received */
-	uint64_t rx_bad;		   /* not RTP/RTCP, or a payload type we do not take */
-	uint64_t rx_dropped_dir;	   /* received while the direction says we do not */
-	uint64_t srtp_drops;		   /* authentication or replay failures, both ways */
-	uint64_t tx_pkts, tx_bytes;	   /* RTP sent */
-	uint64_t tx_rtcp;		   /* RTCP sent */
-	uint64_t tx_dropped_dir;	   /* frames dropped: on hold, or DTMF in progress */
+	uint64_t rx_pkts, rx_bytes; /* RTP received (after SRTP) */
+	uint64_t rx_rtcp;	    /* RTCP received */
+	uint64_t rx_bad;	    /* not RTP/RTCP, or a payload type we do not take */
+	uint64_t rx_dropped_dir;    /* received while the direction says we do not */
+	uint64_t srtp_drops;	    /* authentication or replay failures, both ways */
+	uint64_t tx_pkts, tx_bytes; /* RTP sent */
+	uint64_t tx_rtcp;	    /* RTCP sent */
+	uint64_t tx_dropped_dir; /* frames dropped: on hold, DTMF in progress, or no remote address known yet */
 	uint64_t playout_dropped;	   /* playout frames the consumer's ring had no room for */
 	uint64_t dtmf_sent, dtmf_received; /* events */
 	int32_t cum_lost;		   /* of the remote source (A.3) */
@@ -142,7 +145,12 @@ struct pc_media {
 	uint32_t frame_ts;			   /* ptime in timestamp units */
 	/* Send side. */
 	uint16_t seq;
-	uint32_t ts;
+	uint32_t ts;	   /* RTP timestamp of the next frame */
+	uint32_t clock_ts; /* the media clock: one frame per tick; ts catches up after a
+			    * producer's pause, so events and talkspurts get new timestamps */
+	uint32_t last_ts_sent;
+	uint64_t last_tx_ns; /* when the packet with last_ts_sent left: the SR's RTP time */
+	uint64_t now_ns;     /* of the current call into the endpoint */
 	uint32_t sent_pkts, sent_octets; /* for the SR */
 	uint8_t sent_since_report;
 	uint8_t talkspurt; /* next audio packet starts one (marker) */

@@ -291,7 +291,8 @@ static pc_always_inline struct pc_pkt *relay_forward(struct pc_relay *r, unsigne
 		rewrite_rtp(out, d, v, now_ns);
 	else if (!opaque && kind == PC_RELAY_RTCP)
 		rewrite_rtcp(in, out, d, len);
-	if (out->srtp != NULL &&
+	/* Passed-through SRTP is protected already: it leaves as it came. */
+	if (out->srtp != NULL && !opaque &&
 	    (kind == PC_RELAY_RTP ? pc_srtp_protect(out->srtp, pkt) :
 				    pc_srtp_protect_rtcp(out->srtp, pkt)) < 0) {
 		in->st.srtp_drops++;
@@ -374,10 +375,11 @@ struct pc_pkt *pc_relay_input(struct pc_relay *r, unsigned leg, enum pc_relay_ki
 	}
 	if (pc_unlikely(opaque)) {
 		v.version = 2;
-		v.seq = pc_rtp__be16(d + 2);
-		v.ssrc = pc_rtp__be32(d + 8);
-		if (kind == PC_RELAY_RTP)
+		if (kind == PC_RELAY_RTP) { /* RTCP's 8 clear bytes hold no sequence number */
+			v.seq = pc_rtp__be16(d + 2);
+			v.ssrc = pc_rtp__be32(d + 8);
 			hdr = d;
+		}
 	} else if (kind == PC_RELAY_RTP) {
 		/* RFC 5761 4: payload types 64-95 (second byte 192-223) are RTCP's, never RTP. */
 		if (pc_rtp_is_rtcp(d, len) || pc_rtp_parse(d, len, &v) < 0)

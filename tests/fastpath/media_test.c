@@ -30,6 +30,7 @@ struct side {
 	unsigned rtcp_reports, rtt_reports, dtmf_started, dtmf_ended, byes;
 	char dtmf_key;
 	uint32_t dtmf_ms, rtt_us;
+	int32_t cum_lost; /* in the peer's last report on our stream */
 };
 
 struct call {
@@ -65,6 +66,7 @@ static void on_event(struct call *c, struct pc_loop_msg *m)
 	switch (m->u.media_evt.type) {
 	case PC_MEDIA_EVT_RTCP:
 		sd->rtcp_reports++;
+		sd->cum_lost = m->u.media_evt.u.rtcp.cum_lost;
 		if (m->u.media_evt.u.rtcp.rtt_us) {
 			sd->rtt_reports++;
 			sd->rtt_us = m->u.media_evt.u.rtcp.rtt_us;
@@ -311,6 +313,26 @@ static void a_call(bool mux)
 	cr_assert_eq(c.s[1].dtmf_ended, 1);
 	cr_assert_eq(c.s[1].dtmf_key, '5');
 	cr_assert(c.s[1].dtmf_ms >= 120 && c.s[1].dtmf_ms <= 160, "DTMF of %u ms", c.s[1].dtmf_ms);
+	/* The same key again with no audio in between: a new event (a new RTP timestamp),
+	 * not taken for a retransmission of the first */
+	m = cmd(&c, PC_LOOP_CMD_MEDIA_DTMF, 0);
+	m->u.dtmf.key = '5';
+	m->u.dtmf.duration_ms = 60;
+	pc_loop_cmd_commit(c.loop, m);
+	pump(&c, 500);
+	cr_assert_eq(c.s[1].dtmf_started, 2, "the second '5' was not reported");
+	cr_assert_eq(c.s[1].dtmf_ended, 2);
+	/* The telephone-events used A's sequence numbers: B's next reports count no loss */
+	{
+		unsigned reports = c.s[0].rtcp_reports;
+		uint64_t end = now_ms() + 4000;
+
+		while (c.s[0].rtcp_reports < reports + 2 && now_ms() < end)
+			pump(&c, 50);
+		cr_assert_geq(c.s[0].rtcp_reports, reports + 2, "no RTCP report from B");
+		cr_assert_eq(c.s[0].cum_lost, 0, "B reports %d of A's packets lost",
+			     c.s[0].cum_lost);
+	}
 
 	/* Hold: A is held by B (recvonly): frames A's producer queues do not leave */
 	m = cmd(&c, PC_LOOP_CMD_MEDIA_DIRECTION, 0);
