@@ -24,5 +24,7 @@ int pc_cli_config_main(int argc, char **argv);
 void pc_cli_config_help(FILE *f);
 int pc_cli_relay_main(int argc, char **argv);
 void pc_cli_relay_help(FILE *f);
+int pc_cli_sip_main(int argc, char **argv);
+void pc_cli_sip_help(FILE *f);
 
 #endif /* PC_CLI_PVT_H */

@@ -15,6 +15,7 @@ static const struct pc_cli_cmd pc_cli_cmds[] = {
 	  pc_cli_config_main, pc_cli_config_help },
 	{ "relay", "relay RTP between pairs of UDP ports (the media gateway, static legs)",
 	  pc_cli_relay_main, pc_cli_relay_help },
+	{ "sip", "check SIP messages (one datagram per file)", pc_cli_sip_main, pc_cli_sip_help },
 };
 
 #define PC_CLI_NCMDS (sizeof(pc_cli_cmds) / sizeof(pc_cli_cmds[0]))

@@ -79,5 +79,17 @@ expect 0 'relay RTP between pairs' -- "$bin" --help
 expect 2 "--io wants backends from sockets,uring,dpdk, not 'frob'" -- "$bin" bench --io frob relay
 expect 2 "--io wants backends" -- "$bin" bench --io sockets,,x relay
 
+# sip check: one datagram per file, written to the temporary directory.
+sip_hdrs='Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c1\r\n'
+printf "OPTIONS sip:b@x SIP/2.0\r\n${sip_hdrs}CSeq: 1 OPTIONS\r\n\r\n" >"$tmp/ok.sip"
+printf "OPTIONS sip:b@x SIP/2.0\r\n${sip_hdrs}CSeq: 1 INVITE\r\n\r\n" >"$tmp/mismatch.sip"
+expect 0 'usage: phonecore sip check' -- "$bin" sip --help
+expect 0 "ok\.sip: ok$" -- "$bin" sip check "$tmp/ok.sip"
+expect 1 "mismatch\.sip: error: CSeq method INVITE does not match request method OPTIONS" \
+	-- "$bin" sip check "$tmp/ok.sip" "$tmp/mismatch.sip"
+expect 1 "none\.sip: error: cannot read" -- "$bin" sip check "$tmp/none.sip"
+expect 2 "unknown option '--uas'" -- "$bin" sip check --uas "$tmp/ok.sip"
+expect 2 "name one or more files" -- "$bin" sip check
+
 [[ $fail -eq 0 ]] && echo "cli: all checks passed"
 exit $fail

@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: MIT */
+/* sip_msg.c - SIP message parser, first slice (see pc_sip_msg.h for what it checks). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pc_sip_msg.h"
+
+#define PC_SIP_CSEQ_MAX 0x7fffffffu
+
+struct hdr_def {
+	const char *name;
+	char compact; /* 0: none */
+};
+
+static const struct hdr_def hdr_defs[PC_SIP_HDR__COUNT] = {
+	[PC_SIP_HDR_OTHER] = { "", 0 },
+	[PC_SIP_HDR_ACCEPT_CONTACT] = { "Accept-Contact", 'a' },
+	[PC_SIP_HDR_REFERRED_BY] = { "Referred-By", 'b' },
+	[PC_SIP_HDR_CONTENT_TYPE] = { "Content-Type", 'c' },
+	[PC_SIP_HDR_REQUEST_DISPOSITION] = { "Request-Disposition", 'd' },
+	[PC_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", 'e' },
+	[PC_SIP_HDR_FROM] = { "From", 'f' },
+	[PC_SIP_HDR_CALL_ID] = { "Call-ID", 'i' },
+	[PC_SIP_HDR_REJECT_CONTACT] = { "Reject-Contact", 'j' },
+	[PC_SIP_HDR_SUPPORTED] = { "Supported", 'k' },
+	[PC_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", 'l' },
+	[PC_SIP_HDR_CONTACT] = { "Contact", 'm' },
+	[PC_SIP_HDR_EVENT] = { "Event", 'o' },
+	[PC_SIP_HDR_REFER_TO] = { "Refer-To", 'r' },
+	[PC_SIP_HDR_SUBJECT] = { "Subject", 's' },
+	[PC_SIP_HDR_TO] = { "To", 't' },
+	[PC_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", 'u' },
+	[PC_SIP_HDR_VIA] = { "Via", 'v' },
+	[PC_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", 'x' },
+	[PC_SIP_HDR_CSEQ] = { "CSeq", 0 },
+	[PC_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", 0 },
+	[PC_SIP_HDR_ROUTE] = { "Route", 0 },
+	[PC_SIP_HDR_RECORD_ROUTE] = { "Record-Route", 0 },
+	[PC_SIP_HDR_REQUIRE] = { "Require", 0 },
+	[PC_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", 0 },
+	[PC_SIP_HDR_AUTHORIZATION] = { "Authorization", 0 },
+	[PC_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0 },
+	[PC_SIP_HDR_EXPIRES] = { "Expires", 0 },
+	[PC_SIP_HDR_ACCEPT] = { "Accept", 0 },
+};
+
+const char *pc_sip_hdr_name(enum pc_sip_hdr_id id)
+{
+	if ((unsigned)id >= PC_SIP_HDR__COUNT)
+		return "";
+	return hdr_defs[id].name;
+}
+
+/* RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" /
+ * "~") */
+static bool is_token_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_xdigit(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_lws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool slice_ieq(struct pc_sip_slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (s.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(s.p[i]) != lower(lit[i]))
+			return false;
+	return true;
+}
+
+static bool slice_eq(struct pc_sip_slice a, struct pc_sip_slice b)
+{
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+static struct pc_sip_slice trim(const char *p, size_t len)
+{
+	while (len > 0 && is_lws((unsigned char)p[0])) {
+		p++;
+		len--;
+	}
+	while (len > 0 && is_lws((unsigned char)p[len - 1]))
+		len--;
+	return (struct pc_sip_slice){ p, len };
+}
+
+/* Copies a slice for an error message: printable ASCII kept, anything else as '?', cut. */
+static const char *shown(char *out, size_t outlen, struct pc_sip_slice s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s.len && n + 4 < outlen; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (n < s.len && n + 3 < outlen) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+struct ctx {
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err && c->errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* Parses 1*DIGIT (the whole slice) into *out; false on a non-digit, empty, or above max. */
+static bool parse_uint(struct pc_sip_slice s, uint64_t max, uint64_t *out, bool *too_big)
+{
+	uint64_t v = 0;
+
+	*too_big = false;
+	if (s.len == 0)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		if (!is_digit((unsigned char)s.p[i]))
+			return false;
+		/* Saturate instead of wrapping: leading zeros are fine, overflow is not. */
+		if (v > (max - (uint64_t)(s.p[i] - '0')) / 10) {
+			*too_big = true;
+			return false;
+		}
+		v = v * 10 + (uint64_t)(s.p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static enum pc_sip_hdr_id lookup_header(struct pc_sip_slice name)
+{
+	for (unsigned id = 1; id < PC_SIP_HDR__COUNT; id++) {
+		if (name.len == 1 && hdr_defs[id].compact &&
+		    lower(name.p[0]) == hdr_defs[id].compact)
+			return (enum pc_sip_hdr_id)id;
+		if (slice_ieq(name, hdr_defs[id].name))
+			return (enum pc_sip_hdr_id)id;
+	}
+	return PC_SIP_HDR_OTHER;
+}
+
+/* For sip/sips: the host after the userinfo is a name, IPv4 or [IPv6], then an optional port. */
+static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_scheme)
+{
+	char b[64];
+	const char *p = uri.p + after_scheme;
+	size_t n = uri.len - after_scheme, start = 0, end, i;
+	uint64_t port;
+	bool big;
+
+	/* The last '@' ends the userinfo: the user part may hold '?' and ';', but neither the
+	 * parameters nor the headers may hold a raw '@' (RFC 3261 25.1). */
+	for (i = 0; i < n; i++)
+		if (p[i] == '@')
+			start = i + 1;
+	for (end = start; end < n && p[end] != ';' && p[end] != '?'; end++)
+		;
+	struct pc_sip_slice hp = { p + start, end - start };
+	if (hp.len == 0)
+		return fail(c, -EBADMSG, "Request-URI %s has no host", shown(b, sizeof(b), uri));
+	i = 0;
+	if (hp.p[0] == '[') {
+		for (i = 1; i < hp.len && hp.p[i] != ']'; i++)
+			if (!is_xdigit((unsigned char)hp.p[i]) && hp.p[i] != ':' && hp.p[i] != '.')
+				break;
+		if (i >= hp.len || hp.p[i] != ']')
+			return fail(c, -EBADMSG, "Request-URI host %s: bad IPv6 reference",
+				    shown(b, sizeof(b), hp));
+		i++;
+	} else {
+		for (; i < hp.len && hp.p[i] != ':'; i++)
+			if (!is_alpha((unsigned char)hp.p[i]) &&
+			    !is_digit((unsigned char)hp.p[i]) && hp.p[i] != '-' && hp.p[i] != '.' &&
+			    hp.p[i] != '_')
+				return fail(c, -EBADMSG, "Request-URI host %s has a bad character",
+					    shown(b, sizeof(b), hp));
+		if (i == 0)
+			return fail(c, -EBADMSG, "Request-URI %s has no host",
+				    shown(b, sizeof(b), uri));
+	}
+	if (i == hp.len)
+		return 0;
+	if (hp.p[i] != ':' || !parse_uint((struct pc_sip_slice){ hp.p + i + 1, hp.len - i - 1 },
+					  65535, &port, &big)) {
+		if (memchr(hp.p + i + 1, ':', hp.len - i - 1))
+			return fail(c, -EBADMSG,
+				    "Request-URI host %s: an IPv6 address needs brackets",
+				    shown(b, sizeof(b), hp));
+		return fail(c, -EBADMSG, "Request-URI %s: bad port", shown(b, sizeof(b), hp));
+	}
+	return 0;
+}
+
+static int parse_request_line(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+{
+	char b[64];
+	size_t i, sp1, sp2;
+
+	for (sp1 = 0; sp1 < n && p[sp1] != ' '; sp1++)
+		if (!is_token_char((unsigned char)p[sp1]))
+			return fail(c, -EBADMSG, "bad character 0x%02x in the request method",
+				    (unsigned char)p[sp1]);
+	if (sp1 == 0 || sp1 == n)
+		return fail(c, -EBADMSG, "the first line is neither a request nor a status line");
+	for (sp2 = n; sp2 > sp1 && p[sp2 - 1] != ' '; sp2--)
+		;
+	sp2--; /* the last SP */
+	if (sp2 == sp1)
+		return fail(c, -EBADMSG, "request line without a SIP version");
+	m->is_request = true;
+	m->method = (struct pc_sip_slice){ p, sp1 };
+	m->uri = (struct pc_sip_slice){ p + sp1 + 1, sp2 - sp1 - 1 };
+	m->version = (struct pc_sip_slice){ p + sp2 + 1, n - sp2 - 1 };
+	if (!slice_ieq(m->version, "SIP/2.0"))
+		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
+			    shown(b, sizeof(b), m->version));
+	if (m->uri.len == 0)
+		return fail(c, -EBADMSG, "empty Request-URI");
+	for (i = 0; i < m->uri.len; i++)
+		if (is_lws((unsigned char)m->uri.p[i]) || (unsigned char)m->uri.p[i] < 0x21 ||
+		    (unsigned char)m->uri.p[i] == 0x7f)
+			return fail(c, -EBADMSG,
+				    "whitespace or control character in Request-URI '%s'",
+				    shown(b, sizeof(b), m->uri));
+	/* RFC 3261 25.1 / RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	for (i = 0; i < m->uri.len && m->uri.p[i] != ':'; i++)
+		if (!(is_alpha((unsigned char)m->uri.p[i]) ||
+		      (i > 0 && (is_digit((unsigned char)m->uri.p[i]) ||
+				 strchr("+-.", m->uri.p[i]) != NULL))))
+			break;
+	if (i == 0 || i == m->uri.len || m->uri.p[i] != ':')
+		return fail(c, -EBADMSG, "Request-URI '%s' does not start with a scheme",
+			    shown(b, sizeof(b), m->uri));
+	m->uri_scheme = (struct pc_sip_slice){ m->uri.p, i };
+	if (slice_ieq(m->uri_scheme, "sip") || slice_ieq(m->uri_scheme, "sips"))
+		return check_sip_host(c, m->uri, i + 1);
+	return 0;
+}
+
+static int parse_status_line(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+{
+	char b[64];
+	uint64_t code;
+	bool big;
+	size_t i;
+
+	for (i = 0; i < n && p[i] != ' '; i++)
+		;
+	m->is_request = false;
+	m->version = (struct pc_sip_slice){ p, i };
+	if (!slice_ieq(m->version, "SIP/2.0"))
+		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
+			    shown(b, sizeof(b), m->version));
+	if (i == n)
+		return fail(c, -EBADMSG, "status line without a status code");
+	size_t cs = ++i;
+	for (; i < n && p[i] != ' '; i++)
+		;
+	struct pc_sip_slice cd = { p + cs, i - cs };
+	if (!parse_uint(cd, UINT32_MAX, &code, &big) && !big)
+		return fail(c, -EBADMSG, "status code '%s' is not a number",
+			    shown(b, sizeof(b), cd));
+	if (big || cd.len != 3 || code < 100 || code > 699)
+		return fail(c, -ERANGE, "status code %s out of range 100-699",
+			    shown(b, sizeof(b), cd));
+	m->status = (unsigned)code;
+	/* The reason phrase may be empty, the SP before it missing (be lenient), and UTF-8. */
+	m->reason = (i < n) ? (struct pc_sip_slice){ p + i + 1, n - i - 1 } :
+			      (struct pc_sip_slice){ p + n, 0 };
+	return 0;
+}
+
+/* Via: no empty via-parm between commas, no empty parameter between semicolons. */
+static int check_via(struct ctx *c, struct pc_sip_slice v)
+{
+	char b[64];
+	size_t i = 0;
+
+	for (;;) {
+		size_t s = i, ps = i;
+		bool first = true;
+
+		for (; i < v.len && v.p[i] != ','; i++)
+			;
+		/* One via-parm in [s, i): sent-protocol and sent-by, then ;params */
+		for (size_t j = s; j <= i; j++) {
+			if (j < i && v.p[j] != ';')
+				continue;
+			struct pc_sip_slice part = trim(v.p + ps, j - ps);
+			if (part.len == 0)
+				return fail(c, -EBADMSG, "Via '%s': empty %s",
+					    shown(b, sizeof(b), v), first ? "value" : "parameter");
+			if (!first && !is_token_char((unsigned char)part.p[0]))
+				return fail(c, -EBADMSG, "Via '%s': bad parameter",
+					    shown(b, sizeof(b), v));
+			first = false;
+			ps = j + 1;
+		}
+		if (i >= v.len)
+			return 0;
+		i++;
+	}
+}
+
+/* From/To: a quoted display name ends; an unquoted one is tokens and LWS; <...> closes. */
+static int check_name_addr(struct ctx *c, const char *hname, struct pc_sip_slice v)
+{
+	char b[64];
+	size_t i = 0;
+	const char *lt;
+
+	if (v.len == 0)
+		return fail(c, -EBADMSG, "empty %s header", hname);
+	if (v.p[0] == '"') {
+		for (i = 1; i < v.len && v.p[i] != '"'; i++)
+			if (v.p[i] == '\\')
+				i++; /* quoted-pair */
+		if (i >= v.len)
+			return fail(c, -EBADMSG, "%s '%s': unterminated quoted display name", hname,
+				    shown(b, sizeof(b), v));
+		for (i++; i < v.len && is_lws((unsigned char)v.p[i]); i++)
+			;
+		if (i == v.len || v.p[i] != '<')
+			return fail(c, -EBADMSG, "%s '%s': no <URI> after the display name", hname,
+				    shown(b, sizeof(b), v));
+	} else {
+		lt = memchr(v.p, '<', v.len);
+		if (!lt)
+			return 0; /* addr-spec: later slices check it */
+		for (; v.p + i < lt; i++)
+			if (!is_token_char((unsigned char)v.p[i]) && !is_lws((unsigned char)v.p[i]))
+				return fail(
+					c, -EBADMSG,
+					"%s '%s': bad character '%c' in an unquoted display name",
+					hname, shown(b, sizeof(b), v),
+					(v.p[i] >= 0x20 && v.p[i] < 0x7f) ? v.p[i] : '?');
+	}
+	if (!memchr(v.p + i, '>', v.len - i))
+		return fail(c, -EBADMSG, "%s '%s': '<' without '>'", hname, shown(b, sizeof(b), v));
+	return 0;
+}
+
+static int check_cseq(struct ctx *c, struct pc_sip_msg *m, struct pc_sip_slice v)
+{
+	char b[64], b2[64];
+	uint64_t num;
+	bool big;
+	size_t i, j;
+
+	for (i = 0; i < v.len && is_digit((unsigned char)v.p[i]); i++)
+		;
+	struct pc_sip_slice ns = { v.p, i };
+	if (!parse_uint(ns, PC_SIP_CSEQ_MAX, &num, &big)) {
+		if (big)
+			return fail(c, -ERANGE, "CSeq number %s above 2^31-1",
+				    shown(b, sizeof(b), ns));
+		return fail(c, -EBADMSG, "CSeq '%s' does not start with a number",
+			    shown(b, sizeof(b), v));
+	}
+	for (j = i; j < v.len && is_lws((unsigned char)v.p[j]); j++)
+		;
+	if (j == i || j == v.len)
+		return fail(c, -EBADMSG, "CSeq '%s' wants a number and a method",
+			    shown(b, sizeof(b), v));
+	m->cseq = (uint32_t)num;
+	m->cseq_method = (struct pc_sip_slice){ v.p + j, v.len - j };
+	for (i = 0; i < m->cseq_method.len; i++)
+		if (!is_token_char((unsigned char)m->cseq_method.p[i]))
+			return fail(c, -EBADMSG, "CSeq '%s': the method is not a token",
+				    shown(b, sizeof(b), v));
+	/* RFC 3261 8.1.1.5: the CSeq method MUST match the request's method (case-sensitive). */
+	if (m->is_request && !slice_eq(m->cseq_method, m->method))
+		return fail(c, -EPROTO, "CSeq method %s does not match request method %s",
+			    shown(b, sizeof(b), m->cseq_method), shown(b2, sizeof(b2), m->method));
+	return 0;
+}
+
+/* Finds the end of the line starting at @p (the CR of its CRLF) or returns -1. */
+static ptrdiff_t find_crlf(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i] == '\r' && p[i + 1] == '\n')
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static int parse_header(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+{
+	char b[64];
+	size_t i;
+
+	for (i = 0; i < n && is_token_char((unsigned char)p[i]); i++)
+		;
+	struct pc_sip_slice name = { p, i };
+	for (; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (name.len == 0 || i == n || p[i] != ':')
+		return fail(c, -EBADMSG, "header line '%s' is not 'Name: value'",
+			    shown(b, sizeof(b), (struct pc_sip_slice){ p, n }));
+	if (m->nheaders == PC_SIP_MAX_HEADERS)
+		return fail(c, -E2BIG, "more than %d headers", PC_SIP_MAX_HEADERS);
+	struct pc_sip_header *h = &m->headers[m->nheaders++];
+	h->name = name;
+	h->id = lookup_header(name);
+	h->value = trim(p + i + 1, n - i - 1);
+	return 0;
+}
+
+static int check_headers(struct ctx *c, struct pc_sip_msg *m)
+{
+	static const enum pc_sip_hdr_id once[] = { PC_SIP_HDR_CALL_ID, PC_SIP_HDR_CSEQ,
+						   PC_SIP_HDR_FROM, PC_SIP_HDR_TO };
+	unsigned count[PC_SIP_HDR__COUNT] = { 0 };
+	char b[64];
+	uint64_t v;
+	bool big;
+	int rc;
+
+	for (unsigned k = 0; k < m->nheaders; k++)
+		count[m->headers[k].id]++;
+	for (size_t k = 0; k < sizeof(once) / sizeof(once[0]); k++)
+		if (count[once[k]] != 1)
+			return fail(c, -EPROTO, "%s %s header",
+				    count[once[k]] ? "more than one" : "no",
+				    hdr_defs[once[k]].name);
+	if (count[PC_SIP_HDR_VIA] == 0)
+		return fail(c, -EPROTO, "no Via header");
+	if (count[PC_SIP_HDR_MAX_FORWARDS] > 1)
+		return fail(c, -EPROTO, "more than one Max-Forwards header");
+	if (count[PC_SIP_HDR_CONTENT_LENGTH] > 1)
+		return fail(c, -EPROTO, "more than one Content-Length header");
+
+	m->max_forwards = -1;
+	for (unsigned k = 0; k < m->nheaders; k++) {
+		const struct pc_sip_header *h = &m->headers[k];
+
+		switch (h->id) {
+		case PC_SIP_HDR_CALL_ID:
+			if (h->value.len == 0)
+				return fail(c, -EBADMSG, "empty Call-ID");
+			m->call_id = h->value;
+			break;
+		case PC_SIP_HDR_CSEQ:
+			rc = check_cseq(c, m, h->value);
+			if (rc < 0)
+				return rc;
+			break;
+		case PC_SIP_HDR_FROM:
+		case PC_SIP_HDR_TO:
+			rc = check_name_addr(c, hdr_defs[h->id].name, h->value);
+			if (rc < 0)
+				return rc;
+			*(h->id == PC_SIP_HDR_FROM ? &m->from : &m->to) = h->value;
+			break;
+		case PC_SIP_HDR_VIA:
+			rc = check_via(c, h->value);
+			if (rc < 0)
+				return rc;
+			break;
+		case PC_SIP_HDR_MAX_FORWARDS:
+			if (!parse_uint(h->value, 255, &v, &big))
+				return fail(c, big ? -ERANGE : -EBADMSG,
+					    "Max-Forwards '%s' is not a number in 0-255",
+					    shown(b, sizeof(b), h->value));
+			m->max_forwards = (int)v;
+			break;
+		case PC_SIP_HDR_CONTENT_LENGTH:
+			if (!parse_uint(h->value, PC_SIP_MAX_MSG, &v, &big) && !big)
+				return fail(c, -EBADMSG, "Content-Length '%s' is not a number",
+					    shown(b, sizeof(b), h->value));
+			m->has_content_length = true;
+			m->content_length = big ? SIZE_MAX : (size_t)v;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct ctx c = { err, errlen };
+	const char *p = buf;
+	size_t pos, rest;
+	ptrdiff_t eol;
+	int rc;
+
+	memset(msg, 0, offsetof(struct pc_sip_msg, headers));
+	msg->max_forwards = -1;
+	msg->body = (struct pc_sip_slice){ NULL, 0 };
+	msg->msg_len = 0;
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (len > PC_SIP_MAX_MSG)
+		return fail(&c, -E2BIG, "message of %zu bytes, more than %d", len, PC_SIP_MAX_MSG);
+	if (len == 0)
+		return fail(&c, -EBADMSG, "empty message");
+
+	/* Start line */
+	eol = find_crlf(p, len);
+	if (eol < 0)
+		return fail(&c, -EBADMSG, "the first line does not end in CRLF");
+	if (eol > PC_SIP_MAX_HEADER_LEN)
+		return fail(&c, -E2BIG, "first line longer than %d bytes", PC_SIP_MAX_HEADER_LEN);
+	if (eol >= 4 && lower(p[0]) == 's' && lower(p[1]) == 'i' && lower(p[2]) == 'p' &&
+	    p[3] == '/')
+		rc = parse_status_line(&c, msg, p, (size_t)eol);
+	else
+		rc = parse_request_line(&c, msg, p, (size_t)eol);
+	if (rc < 0)
+		return rc;
+	pos = (size_t)eol + 2;
+
+	/* Header lines, each a logical line: CRLF followed by SP/HTAB folds (RFC 3261 7.3.1). */
+	for (;;) {
+		size_t start = pos, end;
+
+		if (pos + 1 < len && p[pos] == '\r' && p[pos + 1] == '\n') {
+			pos += 2; /* the empty line */
+			break;
+		}
+		if (pos >= len)
+			return fail(&c, -EBADMSG, "the headers do not end with an empty line");
+		for (;;) {
+			eol = find_crlf(p + pos, len - pos);
+			if (eol < 0)
+				return fail(&c, -EBADMSG,
+					    "the headers do not end with an empty line");
+			end = pos + (size_t)eol;
+			pos = end + 2;
+			if (pos < len && (p[pos] == ' ' || p[pos] == '\t'))
+				continue;
+			break;
+		}
+		if (end - start > PC_SIP_MAX_HEADER_LEN)
+			return fail(&c, -E2BIG, "header line longer than %d bytes",
+				    PC_SIP_MAX_HEADER_LEN);
+		if (p[start] == ' ' || p[start] == '\t')
+			return fail(&c, -EBADMSG, "header line starts with whitespace");
+		rc = parse_header(&c, msg, p + start, end - start);
+		if (rc < 0)
+			return rc;
+	}
+
+	rc = check_headers(&c, msg);
+	if (rc < 0)
+		return rc;
+
+	/* Body: framed by Content-Length; trailing octets are not this message's. */
+	rest = len - pos;
+	if (msg->has_content_length) {
+		if (msg->content_length > rest) {
+			const struct pc_sip_header *h =
+				pc_sip_msg_find(msg, PC_SIP_HDR_CONTENT_LENGTH, NULL);
+			char b[32];
+			return fail(&c, -ERANGE,
+				    "Content-Length %s larger than the %zu bytes that follow",
+				    shown(b, sizeof(b), h->value), rest);
+		}
+		rest = msg->content_length;
+	}
+	msg->body = (struct pc_sip_slice){ p + pos, rest };
+	msg->msg_len = pos + rest;
+	return 0;
+}
+
+const struct pc_sip_header *pc_sip_msg_find(const struct pc_sip_msg *msg, enum pc_sip_hdr_id id,
+					    const struct pc_sip_header *prev)
+{
+	unsigned k = prev ? (unsigned)(prev - msg->headers) + 1 : 0;
+
+	for (; k < msg->nheaders; k++)
+		if (msg->headers[k].id == id)
+			return &msg->headers[k];
+	return NULL;
+}
