@@ -26,6 +26,15 @@
  * Route, Record-Route, Authorization, Refer-To; multiple values in other headers; quoted
  * strings and escapes outside From/To; Content-Type or the body itself.
  *
+ * On a failed parse the view is partial, but two fields are reliable (pc_sip_uas_verdict() uses
+ * them): is_request, method and version are set once the request line's method, Request-URI and
+ * version were found (even if the version is not SIP/2.0); a start line that begins with "SIP/"
+ * sets version before the status code is read; cseq_method is set when the CSeq number and method
+ * were read, before the comparison with the request method.
+ *
+ * pc_sip_uas_verdict() (below) decides what a UAS does with a datagram from the parsed view:
+ * answer with a status code, process it, drop it, or nothing (a response).
+ *
  * Thread context: any; the functions keep no state. None allocates.
  */
 #ifndef PC_SIP_MSG_H
@@ -143,6 +152,61 @@ const struct pc_sip_header *pc_sip_msg_find(const struct pc_sip_msg *msg, enum p
 
 /* pc_sip_hdr_name() - the long name of a known header ("Call-ID"), "" for OTHER. */
 const char *pc_sip_hdr_name(enum pc_sip_hdr_id id);
+
+/*
+ * UAS verdict: what a user agent acting as UAS (RFC 3261 8.2) does with a received datagram,
+ * decided from the parsed view alone (no dialog or transaction state: merged requests 8.2.2.2,
+ * the registrar's ordinary challenge and everything after 8.2.4 belong to later slices).
+ *
+ * Supported methods (else 501): INVITE ACK BYE CANCEL OPTIONS REGISTER REFER NOTIFY SUBSCRIBE
+ * INFO UPDATE PRACK MESSAGE. Request-URI schemes (else 416): sip, sips, tel. Option tags in
+ * Require (else 420 listing them in Unsupported): replaces (RFC 3891), timer (RFC 4028).
+ * Proxy-Require is a proxy's business (RFC 3261 20.29) and is not checked by a UAS. Body types
+ * (else 415 with Accept: PC_SIP_UAS_ACCEPT): application/sdp; multipart/mixed and
+ * multipart/alternative (RFC 5621, the parts are looked at later); message/sipfrag (NOTIFY of
+ * a REFER, RFC 3515); text/plain (MESSAGE, RFC 3428); application/dtmf-relay (INFO).
+ */
+#define PC_SIP_UAS_ACCEPT                                                                        \
+	"application/sdp, multipart/mixed, multipart/alternative, message/sipfrag, text/plain, " \
+	"application/dtmf-relay"
+/* Room for the unsupported option tags reported with a 420 (more are counted, not kept). */
+#define PC_SIP_UAS_MAX_UNSUPPORTED 8
+
+enum pc_sip_uas_action {
+	PC_SIP_UAS_PROCESS = 0, /* a request that passed every check: handle it normally */
+	PC_SIP_UAS_RESPOND,	/* answer with status (and the extra headers below) */
+	PC_SIP_UAS_DROP,	/* send nothing: not a request, or an ACK (never answered) */
+	PC_SIP_UAS_NOT_REQUEST, /* a response, parsed or not: no answer ("-") */
+};
+
+struct pc_sip_uas_verdict {
+	enum pc_sip_uas_action action;
+	unsigned status;    /* PC_SIP_UAS_RESPOND: 400-505; else 0 */
+	const char *why;    /* static one-line reason (never NULL) */
+	const char *accept; /* 406 and 415: the value of the Accept header to send; else NULL */
+	/* 420: the option tags of Require we do not support (slices into the message; the
+	 * first PC_SIP_UAS_MAX_UNSUPPORTED are kept, nunsupported counts all). */
+	unsigned nunsupported;
+	struct pc_sip_slice unsupported[PC_SIP_UAS_MAX_UNSUPPORTED];
+};
+
+/*
+ * pc_sip_uas_verdict() - what a UAS does with a datagram that pc_sip_msg_parse() returned
+ * @parse_rc for.
+ * @msg: the view pc_sip_msg_parse() filled (borrowed; on failure only the fields listed at the
+ *       top are read). Its buffer must still be there: @out's slices point into it.
+ * @parse_rc: what pc_sip_msg_parse() returned.
+ * @out: out (borrowed), always written on success.
+ * For a request the parser rejected: 505 if the version is SIP/x.y but not 2.0; 501 if the
+ * only fault is a CSeq method that differs from an unsupported request method; else 400; an ACK
+ * is dropped (RFC 3261 17.2.1: ACK is never answered); a response is NOT_REQUEST; anything
+ * whose start line was not recognised is dropped. For a parsed request, in the order of RFC
+ * 3261 8.2: 501, 416, 420, 401 (REGISTER with an Authorization scheme other than Digest), 415,
+ * 406 (INVITE or OPTIONS whose Accept excludes application/sdp); else PROCESS.
+ * Header values are read only as far as needed, bounded by their slices.
+ * Return: 0, or -EINVAL when @msg or @out is NULL. Pure: no state, no allocation.
+ */
+int pc_sip_uas_verdict(const struct pc_sip_msg *msg, int parse_rc, struct pc_sip_uas_verdict *out);
 
 #ifdef __cplusplus
 }

@@ -620,3 +620,261 @@ const struct pc_sip_header *pc_sip_msg_find(const struct pc_sip_msg *msg, enum p
 			return &msg->headers[k];
 	return NULL;
 }
+
+/* ---- UAS verdict (pc_sip_uas_verdict in pc_sip_msg.h) ---- */
+
+static bool slice_in(struct pc_sip_slice s, const char *const *set)
+{
+	for (; *set; set++)
+		if (slice_ieq(s, *set))
+			return true;
+	return false;
+}
+
+/* RFC 3261 8.2.1: the methods this UA implements. Case-sensitive (RFC 3261 7.1). */
+static bool uas_method_supported(struct pc_sip_slice m)
+{
+	static const char *const methods[] = { "INVITE",    "ACK",	"BYE",	  "CANCEL",
+					       "OPTIONS",   "REGISTER", "REFER",  "NOTIFY",
+					       "SUBSCRIBE", "INFO",	"UPDATE", "PRACK",
+					       "MESSAGE",   NULL };
+
+	for (const char *const *p = methods; *p; p++)
+		if (m.len == strlen(*p) && memcmp(m.p, *p, m.len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Splits the comma-separated list @v from offset *pos: the next element, LWS trimmed, commas
+ * inside a quoted string not counted. False at the end. Never reads past @v.
+ */
+static bool list_next(struct pc_sip_slice v, size_t *pos, struct pc_sip_slice *elem)
+{
+	size_t i = *pos, s;
+	bool quoted = false;
+
+	if (i > v.len)
+		return false;
+	s = i;
+	for (; i < v.len; i++) {
+		if (quoted && v.p[i] == '\\') {
+			i++; /* quoted-pair; the loop's i++ may step to v.len, not past */
+			continue;
+		}
+		if (v.p[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && v.p[i] == ',')
+			break;
+	}
+	if (i > v.len)
+		i = v.len;
+	*elem = trim(v.p + s, i - s);
+	*pos = i + 1;
+	return true;
+}
+
+/* The media range of an Accept or Content-Type element: "type/subtype", parameters and LWS
+ * around the '/' dropped. Returns type and subtype. */
+static void media_type(struct pc_sip_slice e, struct pc_sip_slice *type, struct pc_sip_slice *sub)
+{
+	size_t i, slash = e.len, semi = e.len;
+
+	for (i = 0; i < e.len; i++)
+		if (e.p[i] == ';') {
+			semi = i;
+			break;
+		}
+	for (i = 0; i < semi; i++)
+		if (e.p[i] == '/') {
+			slash = i;
+			break;
+		}
+	*type = trim(e.p, slash);
+	*sub = slash < semi ? trim(e.p + slash + 1, semi - slash - 1) :
+			      (struct pc_sip_slice){ e.p + semi, 0 };
+}
+
+/* RFC 3261 20.1: Accept ranges may be type/subtype, type/ or * / *; an empty Accept header
+ * accepts nothing. True if some Accept element covers application/sdp. */
+static bool uas_accepts_sdp(const struct pc_sip_msg *msg)
+{
+	const struct pc_sip_header *h = NULL;
+
+	while ((h = pc_sip_msg_find(msg, PC_SIP_HDR_ACCEPT, h))) {
+		struct pc_sip_slice e, t, st;
+		size_t pos = 0;
+
+		while (list_next(h->value, &pos, &e)) {
+			if (e.len == 0)
+				continue;
+			media_type(e, &t, &st);
+			if ((slice_ieq(t, "application") || slice_ieq(t, "*")) &&
+			    (slice_ieq(st, "sdp") || slice_ieq(st, "*")))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool uas_body_type_supported(struct pc_sip_slice ct)
+{
+	static const char *const types[] = { "application/sdp",
+					     "multipart/mixed",
+					     "multipart/alternative",
+					     "message/sipfrag",
+					     "text/plain",
+					     "application/dtmf-relay",
+					     NULL };
+	struct pc_sip_slice t, st;
+	char buf[32];
+
+	media_type(ct, &t, &st);
+	if (t.len + 1 + st.len >= sizeof(buf))
+		return false;
+	/* Compare "type/subtype" without the LWS the grammar allows around '/'. */
+	memcpy(buf, t.p, t.len);
+	buf[t.len] = '/';
+	memcpy(buf + t.len + 1, st.p, st.len);
+	return slice_in((struct pc_sip_slice){ buf, t.len + 1 + st.len }, types);
+}
+
+static int verdict(struct pc_sip_uas_verdict *out, enum pc_sip_uas_action a, unsigned status,
+		   const char *why)
+{
+	out->action = a;
+	out->status = status;
+	out->why = why;
+	return 0;
+}
+
+/* "SIP/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1 SIP-Version): a version we can name as unsupported. */
+static bool looks_like_version(struct pc_sip_slice v)
+{
+	size_t i = 4, d;
+
+	if (v.len < 7 || lower(v.p[0]) != 's' || lower(v.p[1]) != 'i' || lower(v.p[2]) != 'p' ||
+	    v.p[3] != '/')
+		return false;
+	for (d = i; i < v.len && is_digit((unsigned char)v.p[i]); i++)
+		;
+	if (i == d || i == v.len || v.p[i] != '.')
+		return false;
+	for (d = ++i; i < v.len && is_digit((unsigned char)v.p[i]); i++)
+		;
+	return i > d && i == v.len;
+}
+
+static int uas_rejected(const struct pc_sip_msg *msg, int parse_rc, struct pc_sip_uas_verdict *out)
+{
+	if (!msg->is_request) {
+		/* RFC 3261 18.1.2: a malformed response is silently discarded. */
+		if (msg->version.len > 0)
+			return verdict(out, PC_SIP_UAS_NOT_REQUEST, 0,
+				       "a malformed response is discarded");
+		return verdict(out, PC_SIP_UAS_DROP, 0,
+			       "no request line: nothing to answer, no Via to answer to");
+	}
+	/* RFC 3261 17.2.1 / 17.2.3: an ACK is never answered, malformed or not. */
+	if (msg->method.len == 3 && memcmp(msg->method.p, "ACK", 3) == 0)
+		return verdict(out, PC_SIP_UAS_DROP, 0, "a malformed ACK is never answered");
+	/* RFC 3261 21.5.7: 505 for a SIP version we do not speak; anything else there is bad
+	 * syntax (400). */
+	if (!slice_ieq(msg->version, "SIP/2.0"))
+		return verdict(out, PC_SIP_UAS_RESPOND,
+			       looks_like_version(msg->version) ? 505 : 400,
+			       looks_like_version(msg->version) ? "SIP version not supported" :
+								  "bad request line");
+	/* RFC 4475 3.1.2.13 (mismatch02): CSeq differs from an unknown method: 501 is the more
+	 * useful answer (400 also allowed). cseq_method set with -EPROTO means it was that. */
+	if (parse_rc == -EPROTO && msg->cseq_method.len > 0 &&
+	    !slice_eq(msg->cseq_method, msg->method) && !uas_method_supported(msg->method))
+		return verdict(out, PC_SIP_UAS_RESPOND, 501, "method not implemented");
+	return verdict(out, PC_SIP_UAS_RESPOND, 400, "bad request");
+}
+
+int pc_sip_uas_verdict(const struct pc_sip_msg *msg, int parse_rc, struct pc_sip_uas_verdict *out)
+{
+	static const char *const schemes[] = { "sip", "sips", "tel", NULL };
+	static const char *const tags[] = { "replaces", "timer", NULL };
+	const struct pc_sip_header *h;
+	bool ack, cancel;
+
+	if (!msg || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (parse_rc < 0)
+		return uas_rejected(msg, parse_rc, out);
+	if (!msg->is_request)
+		return verdict(out, PC_SIP_UAS_NOT_REQUEST, 0, "a response");
+	ack = msg->method.len == 3 && memcmp(msg->method.p, "ACK", 3) == 0;
+	cancel = msg->method.len == 6 && memcmp(msg->method.p, "CANCEL", 6) == 0;
+
+	/* RFC 3261 8.2.1: the method first; 501 for one we do not implement. */
+	if (!uas_method_supported(msg->method))
+		return verdict(out, PC_SIP_UAS_RESPOND, 501, "method not implemented");
+
+	/* RFC 3261 8.2.2.1: a Request-URI scheme we do not understand: 416. An ACK is never
+	 * answered (17.2.1, 13.3.1.4): whatever is wrong with it, it is dropped. */
+	if (!slice_in(msg->uri_scheme, schemes))
+		return ack ? verdict(out, PC_SIP_UAS_DROP, 0,
+				     "ACK with an unsupported URI scheme") :
+			     verdict(out, PC_SIP_UAS_RESPOND, 416, "unsupported URI scheme");
+
+	/* RFC 3261 8.2.2.3: every Require option tag must be supported, else 420 with them in
+	 * Unsupported; not applied to ACK and CANCEL (whose Require is ignored). */
+	if (!ack && !cancel) {
+		h = NULL;
+		while ((h = pc_sip_msg_find(msg, PC_SIP_HDR_REQUIRE, h))) {
+			struct pc_sip_slice e;
+			size_t pos = 0;
+
+			while (list_next(h->value, &pos, &e)) {
+				if (e.len == 0 || slice_in(e, tags))
+					continue;
+				if (out->nunsupported < PC_SIP_UAS_MAX_UNSUPPORTED)
+					out->unsupported[out->nunsupported] = e;
+				out->nunsupported++;
+			}
+		}
+		if (out->nunsupported)
+			return verdict(out, PC_SIP_UAS_RESPOND, 420, "unsupported option tags");
+	}
+
+	/* RFC 3261 10.3 step 3 (after the URI and Require of steps 1-2): a registrar that
+	 * authenticates challenges an Authorization it cannot use (RFC 4475 3.1.2.9, regaut01).
+	 * Only Digest is understood; the scheme is the first token (RFC 3261 25.1 credentials). */
+	if (msg->method.len == 8 && memcmp(msg->method.p, "REGISTER", 8) == 0) {
+		h = NULL;
+		while ((h = pc_sip_msg_find(msg, PC_SIP_HDR_AUTHORIZATION, h))) {
+			size_t i;
+
+			for (i = 0; i < h->value.len && is_token_char((unsigned char)h->value.p[i]);
+			     i++)
+				;
+			if (!slice_ieq((struct pc_sip_slice){ h->value.p, i }, "Digest"))
+				return verdict(out, PC_SIP_UAS_RESPOND, 401,
+					       "unknown authorization scheme: challenge");
+		}
+	}
+
+	/* RFC 3261 8.2.3: a body of a type we do not understand: 415 with Accept. Only a body
+	 * that is there counts (an empty one needs no handler). */
+	h = pc_sip_msg_find(msg, PC_SIP_HDR_CONTENT_TYPE, NULL);
+	if (h && msg->body.len > 0 && !uas_body_type_supported(h->value)) {
+		out->accept = PC_SIP_UAS_ACCEPT;
+		return ack ? verdict(out, PC_SIP_UAS_DROP, 0, "ACK with an unsupported body type") :
+			     verdict(out, PC_SIP_UAS_RESPOND, 415, "unsupported body type");
+	}
+
+	/* RFC 3261 8.2.5 / 21.4.7 (and 11.2 for OPTIONS): the response to INVITE or OPTIONS
+	 * carries SDP; an Accept that excludes application/sdp leaves nothing to answer with:
+	 * 406 (RFC 4475 3.3.14, sdp01). */
+	if (((msg->method.len == 6 && memcmp(msg->method.p, "INVITE", 6) == 0) ||
+	     (msg->method.len == 7 && memcmp(msg->method.p, "OPTIONS", 7) == 0)) &&
+	    pc_sip_msg_find(msg, PC_SIP_HDR_ACCEPT, NULL) && !uas_accepts_sdp(msg)) {
+		out->accept = "application/sdp";
+		return verdict(out, PC_SIP_UAS_RESPOND, 406, "Accept excludes application/sdp");
+	}
+	return verdict(out, PC_SIP_UAS_PROCESS, 0, "process");
+}

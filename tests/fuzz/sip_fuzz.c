@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sip_fuzz.c - libFuzzer target for the SIP message parser of signaling/pc_sip_msg.h:
- * pc_sip_msg_parse() on one datagram.
+ * pc_sip_msg_parse() on one datagram, then pc_sip_uas_verdict() on its result (parsed or not).
  *
  * Notes on running it:
  *   - It needs signaling/sip_msg.c only:
@@ -16,7 +16,10 @@
  *     on failure, "" on success;
  *   - on success every slice lies inside the input, the counts are within the limits, the body
  *     ends where msg_len says, and a second parse gives the same view;
- *   - the input is not written to.
+ *   - the input is not written to;
+ *   - the UAS verdict returns 0 with a reason; a code is 400-505 and only with RESPOND; a
+ *     response is NOT_REQUEST; the unsupported tags lie inside the input and are no more than
+ *     counted; the same input judged twice gives the same verdict.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -37,6 +40,30 @@ static void check_slice(struct pc_sip_slice s, const char *buf, size_t len)
 		abort();
 }
 
+static void check_verdict(int rc, const char *buf, size_t len)
+{
+	struct pc_sip_uas_verdict v, v2;
+
+	if (pc_sip_uas_verdict(&msg, rc, &v) != 0 || !v.why || !v.why[0])
+		abort();
+	if ((v.action == PC_SIP_UAS_RESPOND) != (v.status != 0))
+		abort();
+	if (v.action == PC_SIP_UAS_RESPOND && (v.status < 400 || v.status > 505))
+		abort();
+	if (rc == 0 && !msg.is_request && v.action != PC_SIP_UAS_NOT_REQUEST)
+		abort();
+	if (v.nunsupported && v.status != 420)
+		abort();
+	for (unsigned i = 0; i < v.nunsupported && i < PC_SIP_UAS_MAX_UNSUPPORTED; i++) {
+		if (v.unsupported[i].len == 0)
+			abort();
+		check_slice(v.unsupported[i], buf, len);
+	}
+	if (pc_sip_uas_verdict(&msg, rc, &v2) != 0 || v2.action != v.action ||
+	    v2.status != v.status || v2.nunsupported != v.nunsupported)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[PC_SIP_ERR_MAX];
@@ -53,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (strchr(err, '\n') || (rc == 0) != (err[0] == '\0'))
 		abort();
+	check_verdict(rc, buf, size);
 	if (rc == 0) {
 		if (msg.nheaders > PC_SIP_MAX_HEADERS || msg.msg_len > size)
 			abort();

@@ -88,8 +88,14 @@ expect 0 "ok\.sip: ok$" -- "$bin" sip check "$tmp/ok.sip"
 expect 1 "mismatch\.sip: error: CSeq method INVITE does not match request method OPTIONS" \
 	-- "$bin" sip check "$tmp/ok.sip" "$tmp/mismatch.sip"
 expect 1 "none\.sip: error: cannot read" -- "$bin" sip check "$tmp/none.sip"
-expect 2 "unknown option '--uas'" -- "$bin" sip check --uas "$tmp/ok.sip"
+expect 2 "unknown option '--frob'" -- "$bin" sip check --frob "$tmp/ok.sip"
 expect 2 "name one or more files" -- "$bin" sip check
+# sip check --uas: the verdict of a UAS after the parse.
+printf "FOO sip:b@x SIP/2.0\r\n${sip_hdrs}CSeq: 1 FOO\r\n\r\n" >"$tmp/foo.sip"
+expect 0 "ok\.sip: ok process$" -- "$bin" sip check --uas "$tmp/ok.sip" "$tmp/foo.sip"
+expect 0 "foo\.sip: ok 501$" -- "$bin" sip check "$tmp/ok.sip" --uas "$tmp/foo.sip"
+expect 1 "mismatch\.sip: error 400: CSeq method INVITE does not match" \
+	-- "$bin" sip check --uas "$tmp/mismatch.sip"
 
 [[ $fail -eq 0 ]] && echo "cli: all checks passed"
 exit $fail
