@@ -877,7 +877,7 @@ int pc_config_load_buf(struct pc_config *cfg, const char *name, const void *buf,
 	struct pc_cfg_reader r;
 	struct pc_cfg_line l;
 	char why[160];
-	unsigned todo = 0;
+	unsigned assignments = 0; /* lines that set a value */
 	uint32_t src;
 	const char *s;
 	size_t n;
@@ -907,9 +907,9 @@ int pc_config_load_buf(struct pc_config *cfg, const char *name, const void *buf,
 		rc = check_assignment(cfg, name, r.line, &l, &slot, err, errlen);
 		if (rc < 0)
 			return rc;
-		todo += rc == 0;
+		assignments += rc == 0;
 	}
-	if (todo == 0)
+	if (assignments == 0)
 		return 0;
 
 	rc = file_src(cfg, name, &src);

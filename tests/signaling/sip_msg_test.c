@@ -15,35 +15,7 @@
 #include <unistd.h>
 
 #include "pc_sip_msg.h"
-
-#ifndef PC_TEST_SIP_DATA
-#define PC_TEST_SIP_DATA "/work/shared/testdata/sip"
-#endif
-
-/* A buffer whose last byte sits just before a PROT_NONE page: any read past it faults. */
-struct guarded {
-	char *map;
-	size_t maplen;
-	char *buf;
-};
-
-static void guarded_init(struct guarded *g, const void *data, size_t len)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t pages = (len + page - 1) / page + 1;
-
-	g->maplen = (pages + 1) * page;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert_neq(g->map, MAP_FAILED);
-	cr_assert_eq(mprotect(g->map + pages * page, page, PROT_NONE), 0);
-	g->buf = g->map + pages * page - len;
-	memcpy(g->buf, data, len);
-}
-
-static void guarded_fini(struct guarded *g)
-{
-	munmap(g->map, g->maplen);
-}
+#include "sip_test_pvt.h"
 
 static struct pc_sip_msg msg;
 static char err[PC_SIP_ERR_MAX];
@@ -58,27 +30,6 @@ static int parse_str(const char *s)
 	/* The view's slices now point into unmapped memory: callers look at numbers only. */
 	guarded_fini(&g);
 	return rc;
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 Test(sip_msg, torture_expected)
