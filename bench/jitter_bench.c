@@ -22,8 +22,10 @@
  * at a phase of 7.3 ms from the sender's. Speex is driven the usual way: jitter_buffer_init(160)
  * with its defaults, jitter_buffer_put() on arrival, jitter_buffer_get(160) then
  * jitter_buffer_tick() at each tick (auto-adjust on); packets are passed by reference (a
- * destroy callback). Ours runs with the VP530 defaults (adaptive, 0/120/300 ms) on pc_pkt
- * buffers from a pool, whose in-use count must be back to 0 at the end.
+ * destroy callback); a get that returns no packet (MISSING, or an INSERTION, even one Speex
+ * sized at several frames, which is rare) is one concealed frame, as the speex_jitter_get()
+ * wrapper of Speex's own speex_jitter.h plays it. Ours runs with the VP530 defaults (adaptive,
+ * 0/120/300 ms) on pc_pkt buffers from a pool, whose in-use count must be back to 0 at the end.
  *
  * Metrics per trace, over the packets that arrived (network losses excluded):
  *   added_delay_mean, added_delay_p99: for each played packet, the tick that played it minus its

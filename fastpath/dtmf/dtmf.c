@@ -203,60 +203,115 @@ static void rx_finish(struct pc_dtmf_rx *rx, struct pc_dtmf_rx_event *e, bool in
 	rx->done_event = rx->event;
 }
 
-int pc_dtmf_rx_input(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, const uint8_t *payload,
-		     size_t len, uint64_t now_ns, struct pc_dtmf_rx_event *out)
+/* Whether @ts lies a whole number 1..PC_DTMF_RX_SEGMENTS_SKIP of 0xFFFF after @seg_ts: a
+ * later segment of a long event (RFC 4733 2.5.1.3). Returns that number, or 0. */
+static uint32_t rx_segments_after(uint32_t seg_ts, uint32_t ts)
 {
-	struct pc_dtmf_payload ev;
-	int n = 0;
+	uint32_t d = ts - seg_ts; /* modulo 2^32: timestamps wrap */
 
-	if (pc_dtmf_decode(payload, len, &ev) < 0)
-		return -EBADMSG;
-
-	/* A retransmission of the event that ended (its end copies), or a packet older than
-	 * the event we know of from this source (serial order of timestamps). */
-	if (rx->have_done && ssrc == rx->done_ssrc &&
-	    ((ts == rx->done_ts && ev.event == rx->done_event) ||
-	     (int32_t)(ts - rx->done_ts) < 0)) {
-		rx->ignored++;
+	if (d == 0 || d % PC_DTMF_DURATION_MAX ||
+	    d / PC_DTMF_DURATION_MAX > PC_DTMF_RX_SEGMENTS_SKIP)
 		return 0;
+	return d / PC_DTMF_DURATION_MAX;
+}
+
+/* One event block @ev starting at @ts. Appends its reports at @out + *@n. */
+static void rx_block(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, bool marker,
+		     const struct pc_dtmf_payload *ev, uint64_t now_ns,
+		     struct pc_dtmf_rx_event *out, int *n)
+{
+	uint32_t k;
+
+	if (rx->have_done && ssrc == rx->done_ssrc) {
+		/* A retransmission of the event that ended (its end copies, or a redundant copy
+		 * in a later packet), or a block older than the event we know of from this source
+		 * (serial order of timestamps). */
+		if ((ts == rx->done_ts && ev->event == rx->done_event) ||
+		    (int32_t)(ts - rx->done_ts) < 0) {
+			rx->ignored++;
+			return;
+		}
+		/* A later segment of the long event whose end was inferred (silence): it stays
+		 * ended; remember the segment so its packets are known. */
+		if (!rx->active && !marker && ev->event == rx->done_event &&
+		    rx_segments_after(rx->done_ts, ts)) {
+			rx->done_ts = ts;
+			rx->segments++;
+			rx->ignored++;
+			return;
+		}
 	}
 	if (rx->active && ssrc == rx->ssrc) {
-		if (ev.event == rx->event && ts - rx->seg_ts == PC_DTMF_DURATION_MAX) {
-			/* RFC 4733 2.5.1.3: the next segment of a long event. */
-			rx->seg_base += PC_DTMF_DURATION_MAX;
+		if (!marker && ev->event == rx->event &&
+		    (k = rx_segments_after(rx->seg_ts, ts)) != 0) {
+			/* RFC 4733 2.5.1.3: the next segment of a long event; segments lost in
+			 * between were full. */
+			rx->seg_base += k * PC_DTMF_DURATION_MAX;
 			rx->seg_ts = ts;
 			rx->duration = 0;
+			rx->segments++;
 		}
 		if ((int32_t)(ts - rx->seg_ts) < 0) {
 			rx->ignored++; /* late: an earlier segment */
-			return 0;
+			return;
 		}
-		if (ts == rx->seg_ts && ev.event == rx->event) {
-			if (ev.duration > rx->duration)
-				rx->duration = ev.duration;
+		if (ts == rx->seg_ts && ev->event == rx->event) {
+			if (ev->duration > rx->duration)
+				rx->duration = ev->duration;
 			rx->last_ns = now_ns;
-			if (ev.end)
-				rx_finish(rx, &out[n++], false);
-			return n;
+			if (ev->end)
+				rx_finish(rx, &out[(*n)++], false);
+			return;
 		}
 	}
 	/* Another event: the current one, if any, ended without its end packets. */
 	if (rx->active)
-		rx_finish(rx, &out[n++], true);
+		rx_finish(rx, &out[(*n)++], true);
 	rx->active = 1;
 	rx->ssrc = ssrc;
 	rx->ts = ts;
 	rx->seg_ts = ts;
 	rx->seg_base = 0;
-	rx->duration = ev.duration;
-	rx->event = ev.event;
-	rx->volume = ev.volume;
+	rx->duration = ev->duration;
+	rx->event = ev->event;
+	rx->volume = ev->volume;
 	rx->last_ns = now_ns;
 	rx->events++;
-	rx_report(rx, &out[n++], PC_DTMF_RX_STARTED, false);
-	if (ev.end)
-		rx_finish(rx, &out[n++], false); /* its start was lost: all in one */
+	rx_report(rx, &out[(*n)++], PC_DTMF_RX_STARTED, false);
+	if (ev->end)
+		rx_finish(rx, &out[(*n)++], false); /* its start was lost: all in one */
+}
+
+int pc_dtmf_rx_input_rtp(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, bool marker,
+			 const uint8_t *payload, size_t len, uint64_t now_ns,
+			 struct pc_dtmf_rx_event *out)
+{
+	size_t blocks = len / PC_DTMF_PAYLOAD_LEN;
+	uint32_t start = ts;
+	int n = 0;
+
+	if (blocks == 0 || len % PC_DTMF_PAYLOAD_LEN)
+		return -EBADMSG;
+	if (blocks > PC_DTMF_RX_BLOCKS_MAX) {
+		rx->blocks_dropped += (uint32_t)(blocks - PC_DTMF_RX_BLOCKS_MAX);
+		blocks = PC_DTMF_RX_BLOCKS_MAX;
+	}
+	for (size_t i = 0; i < blocks; i++) {
+		struct pc_dtmf_payload ev;
+
+		(void)pc_dtmf_decode(payload + PC_DTMF_PAYLOAD_LEN * i, PC_DTMF_PAYLOAD_LEN, &ev);
+		/* RFC 4733 2.5.1.5: events in one packet are consecutive; each starts where the
+		 * one before ended. */
+		rx_block(rx, ssrc, start, marker, &ev, now_ns, out, &n);
+		start += ev.duration;
+	}
 	return n;
+}
+
+int pc_dtmf_rx_input(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, const uint8_t *payload,
+		     size_t len, uint64_t now_ns, struct pc_dtmf_rx_event *out)
+{
+	return pc_dtmf_rx_input_rtp(rx, ssrc, ts, false, payload, len, now_ns, out);
 }
 
 int pc_dtmf_rx_poll(struct pc_dtmf_rx *rx, uint64_t now_ns, struct pc_dtmf_rx_event *out)

@@ -21,6 +21,17 @@
  * packets of an event already over). When the end packets are lost, the end is inferred: by a
  * packet of a new event (new timestamp), a new SSRC, or by silence (pc_dtmf_rx_poll() after the
  * timeout), with the longest duration seen.
+ *   Several events in one packet (RFC 4733 2.5.1.5, 2.5.2.3): every 4-byte block is taken in
+ *   order (at most PC_DTMF_RX_BLOCKS_MAX), block i starting at the RTP timestamp plus the
+ *   durations of the blocks before it; blocks of events already reported (redundant copies of
+ *   earlier events) are ignored like retransmissions.
+ *   Long events (2.5.1.3, 2.5.2.3): a packet of the same event and SSRC whose timestamp is a
+ *   whole number (1-PC_DTMF_RX_SEGMENTS_SKIP) of 0xFFFF past the current segment's continues
+ *   the event in a new segment (segments lost in between counted as full), even after its end
+ *   was inferred by silence (then nothing is reported again: the event stays ended once).
+ *   The marker bit (set on an event's first packet; pc_dtmf_rx_input_rtp): a new event, so such
+ *   a packet is never taken for the next segment of the current one (the same key pressed
+ *   again exactly 0xFFFF later); segments after the first are sent without it.
  *
  * Thread context: a sender or receiver belongs to its stream's media thread. Allocates:
  * never; every struct is the caller's memory. Errors: -EBADMSG bad payload, -EINVAL bad
@@ -47,7 +58,11 @@ extern "C" {
 #define PC_DTMF_DURATION_MAX 0xffffu
 #define PC_DTMF_END_COPIES 3u		   /* RFC 4733 2.5.1.4 */
 #define PC_DTMF_RX_TIMEOUT_NS 200000000ull /* silence that ends an event: 200 ms */
-#define PC_DTMF_RX_EVENTS_MAX 3u	   /* reports one packet can give */
+#define PC_DTMF_RX_BLOCKS_MAX 8u	   /* event blocks taken from one packet */
+#define PC_DTMF_RX_SEGMENTS_SKIP 4u	   /* lost 0xFFFF segments bridged in a long event */
+/* Reports one packet can give: the inferred end of the event before, then per block a start
+ * and an end. */
+#define PC_DTMF_RX_EVENTS_MAX (1u + 2u * PC_DTMF_RX_BLOCKS_MAX)
 
 /* One telephone-event payload block. */
 struct pc_dtmf_payload {
@@ -175,19 +190,27 @@ struct pc_dtmf_rx {
 	uint32_t done_ts; /* its last segment's timestamp */
 	/* Counters. */
 	uint32_t events;  /* events started */
-	uint32_t ignored; /* retransmissions and late packets ignored */
+	uint32_t ignored; /* retransmissions, late packets and redundant blocks ignored */
 	uint32_t inferred_ends;
+	uint32_t segments;	 /* long-event segments followed (2.5.1.3) */
+	uint32_t blocks_dropped; /* blocks past PC_DTMF_RX_BLOCKS_MAX in a packet */
 };
 
 /* pc_dtmf_rx_init - an idle receiver; @timeout_ns 0 takes PC_DTMF_RX_TIMEOUT_NS. */
 void pc_dtmf_rx_init(struct pc_dtmf_rx *rx, uint64_t timeout_ns);
 
 /*
- * pc_dtmf_rx_input - one telephone-event packet from @ssrc with RTP timestamp @ts: the @len
- * payload bytes at @payload (borrowed), arrived at @now_ns (CLOCK_MONOTONIC). Writes what
- * it tells into @out (PC_DTMF_RX_EVENTS_MAX entries: the inferred end of the event before,
- * the start of a new one, its end). Returns how many, or -EBADMSG (a bad payload: ignored).
+ * pc_dtmf_rx_input_rtp - one telephone-event packet from @ssrc with RTP timestamp @ts and
+ * marker bit @marker: the @len payload bytes at @payload (borrowed; one or more 4-byte event
+ * blocks), arrived at @now_ns (CLOCK_MONOTONIC). Writes what it tells into @out
+ * (PC_DTMF_RX_EVENTS_MAX entries), in order. Returns how many, or -EBADMSG (no block, or a
+ * length that is not a multiple of 4: ignored, nothing changed).
  */
+int pc_dtmf_rx_input_rtp(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, bool marker,
+			 const uint8_t *payload, size_t len, uint64_t now_ns,
+			 struct pc_dtmf_rx_event *out);
+
+/* pc_dtmf_rx_input - pc_dtmf_rx_input_rtp() without the marker bit (taken as clear). */
 int pc_dtmf_rx_input(struct pc_dtmf_rx *rx, uint32_t ssrc, uint32_t ts, const uint8_t *payload,
 		     size_t len, uint64_t now_ns, struct pc_dtmf_rx_event *out);
 

@@ -45,6 +45,7 @@ enum jb_slot_state {
 	JB_SLOT_QUEUED, /* holds pkt */
 	JB_SLOT_SEEN,	/* its packet was played or freed: a copy is a duplicate */
 	JB_SLOT_MISSED, /* skipped before its packet came: if it comes, it is late */
+	JB_SLOT_OTHER,	/* taken by a packet routed elsewhere (pc_jb_put_other): not audio */
 };
 
 struct jb_slot {
@@ -78,10 +79,12 @@ struct pc_jb {
 	uint32_t *added; /* added delay of played packets, 1 ms bins */
 
 	/* The stream. */
-	uint8_t started; /* a first packet came since create or reset */
-	uint8_t playing; /* playout began */
-	uint8_t last_cn; /* the last packet played was comfort noise */
-	uint8_t pad0;
+	uint8_t started;      /* a first packet came since create or reset */
+	uint8_t playing;      /* playout began */
+	uint8_t last_cn;      /* the last packet played was comfort noise */
+	uint8_t gap;	      /* sequence numbers were lost or overflowed since the last played */
+	uint8_t run_underrun; /* the current run of empty ticks was counted as an underrun */
+	uint8_t pad1[3];
 	uint32_t ssrc;
 	uint32_t count;	    /* packets held */
 	uint32_t run_ticks; /* consecutive ticks that found the buffer empty */
@@ -171,6 +174,19 @@ static struct jb_slot *jb_head(const struct pc_jb *jb)
 	return NULL;
 }
 
+/* Move next_seq over the sequence numbers that packets routed elsewhere took (telephone-events):
+ * nothing is missing there. */
+static void jb_pass_other(struct pc_jb *jb)
+{
+	for (uint32_t i = 0; i < jb->nslots; i++) {
+		const struct jb_slot *slot = jb_slot(jb, jb->next_seq);
+
+		if (slot->state != JB_SLOT_OTHER || slot->seq != jb->next_seq)
+			return;
+		jb->next_seq++;
+	}
+}
+
 /* Give up on every sequence number below @upto that is not held: they are lost (or late, if they
  * still come). Held packets below @upto are freed as overflow. */
 static void jb_skip_to(struct pc_jb *jb, int64_t upto)
@@ -180,6 +196,7 @@ static void jb_skip_to(struct pc_jb *jb, int64_t upto)
 	if (upto - s > (int64_t)jb->nslots) {
 		/* Beyond the ring's reach nothing is held: lost, without a slot to remember them. */
 		jb->st.lost += (uint64_t)(upto - s - jb->nslots);
+		jb->gap = 1;
 		s = upto - jb->nslots;
 	}
 	for (; s < upto; s++) {
@@ -189,15 +206,27 @@ static void jb_skip_to(struct pc_jb *jb, int64_t upto)
 			if (slot->seq == s) {
 				jb_free_pkt(jb, jb->cache, slot);
 				jb->st.overflow++;
+				jb->gap = 1;
 			}
 			continue; /* (another seq held there cannot happen: the window holds) */
 		}
+		if (slot->state == JB_SLOT_OTHER && slot->seq == s)
+			continue; /* an event's sequence number, not audio: not lost */
 		slot->seq = s;
 		slot->state = JB_SLOT_MISSED;
 		jb->st.lost++;
+		jb->gap = 1;
 	}
 	if (upto > jb->next_seq)
 		jb->next_seq = upto;
+	jb_pass_other(jb);
+}
+
+/* The audio paused: every sequence number since the last packet played went to another payload
+ * (an RFC 4733 sender usually stops its audio while it sends an event), none is missing. */
+static bool jb_paused(const struct pc_jb *jb)
+{
+	return jb->last_seq != INT64_MIN && jb->next_seq > jb->last_seq + 1 && !jb->gap;
 }
 
 /* Free every held packet (counted as flushed) into @c and forget the slots. */
@@ -319,6 +348,8 @@ static void jb_stream_start(struct pc_jb *jb, const struct pc_jb_pkt_info *info,
 	jb->started = 1;
 	jb->playing = 0;
 	jb->last_cn = 0;
+	jb->gap = 0;
+	jb->run_underrun = 0;
 	jb->ssrc = info->ssrc;
 	jb->hi_seq = JB_SEQ_START + info->seq;
 	jb->hi_ts = JB_TS_START + info->ts;
@@ -482,7 +513,8 @@ int pc_jb_put(struct pc_jb *jb, struct pc_pkt *pkt, const struct pc_jb_pkt_info 
 	if (seq < jb->next_seq) {
 		/* Its slot has passed: a copy of what was played or freed, or late. */
 		slot = jb_slot(jb, seq);
-		if (slot->seq == seq && slot->state == JB_SLOT_SEEN) {
+		if (slot->seq == seq &&
+		    (slot->state == JB_SLOT_SEEN || slot->state == JB_SLOT_OTHER)) {
 			jb->st.duplicates++;
 			return jb_drop_now(jb, pkt, -EALREADY);
 		}
@@ -495,7 +527,7 @@ int pc_jb_put(struct pc_jb *jb, struct pc_pkt *pkt, const struct pc_jb_pkt_info 
 		return jb_drop_now(jb, pkt, -ETIME);
 	}
 	slot = jb_slot(jb, seq);
-	if (slot->state == JB_SLOT_QUEUED && slot->seq == seq) {
+	if ((slot->state == JB_SLOT_QUEUED || slot->state == JB_SLOT_OTHER) && slot->seq == seq) {
 		jb->st.duplicates++;
 		return jb_drop_now(jb, pkt, -EALREADY);
 	}
@@ -528,6 +560,43 @@ int pc_jb_put(struct pc_jb *jb, struct pc_pkt *pkt, const struct pc_jb_pkt_info 
 	slot->pt = info->pt;
 	slot->marker = info->marker;
 	jb->count++;
+	return 0;
+}
+
+int pc_jb_put_other(struct pc_jb *jb, const struct pc_jb_pkt_info *info)
+{
+	int64_t seq, dseq;
+	struct jb_slot *slot;
+
+	if (!jb->started || info->ssrc != jb->ssrc)
+		return -ENOENT;
+	seq = jb_unwrap_seq(jb, info->seq);
+	dseq = seq - jb->hi_seq;
+	if (dseq > JB_MAX_DROPOUT || dseq < -JB_MAX_MISORDER)
+		return -ERANGE;
+	slot = jb_slot(jb, seq);
+	if (seq < jb->next_seq) {
+		/* Its number was given up on already: not lost after all. */
+		if (slot->seq != seq || slot->state != JB_SLOT_MISSED)
+			return -EALREADY;
+		jb->st.lost--;
+		slot->state = JB_SLOT_OTHER;
+		jb->st.others++;
+		return 0;
+	}
+	if (slot->seq == seq && (slot->state == JB_SLOT_QUEUED || slot->state == JB_SLOT_OTHER))
+		return -EALREADY;
+	if (seq >= jb->next_seq + (int64_t)jb->nslots) {
+		/* The events outlast the ring while audio is held: make room as pc_jb_put() does. */
+		jb_skip_to(jb, seq - jb->nslots + 1);
+		slot = jb_slot(jb, seq);
+	}
+	if (dseq > 0)
+		jb->hi_seq = seq;
+	slot->seq = seq;
+	slot->state = JB_SLOT_OTHER;
+	jb->st.others++;
+	jb_pass_other(jb);
 	return 0;
 }
 
@@ -572,18 +641,25 @@ static void jb_out_pkt(struct pc_jb *jb, int64_t now, struct jb_slot *h, struct 
 	jb->next_seq = h->seq + 1;
 	jb->play_ts = h->ts + jb->frame_ts;
 	jb->run_ticks = 0;
+	jb->run_underrun = 0;
+	jb->gap = 0;
+	jb_pass_other(jb);
 	jb->st.played++;
 	jb->added[bin < JB_ADDED_BINS ? bin : JB_ADDED_BINS - 1]++;
 	jb->added_sum_ns += (double)added;
 }
 
-/* The held packet right after @h in sequence and in time, or NULL. */
+/* The held packet right after @h in sequence (telephone-events aside) and in time, or NULL. */
 static struct jb_slot *jb_next_of(const struct pc_jb *jb, const struct jb_slot *h)
 {
-	struct jb_slot *n = jb_slot(jb, h->seq + 1);
+	int64_t s = h->seq + 1;
+	struct jb_slot *n = jb_slot(jb, s);
 	int64_t dt;
 
-	if (n->state != JB_SLOT_QUEUED || n->seq != h->seq + 1)
+	/* (over the numbers telephone-events took: audio sent alongside them) */
+	while (n->state == JB_SLOT_OTHER && n->seq == s && s - h->seq < (int64_t)jb->nslots)
+		n = jb_slot(jb, ++s);
+	if (n->state != JB_SLOT_QUEUED || n->seq != s)
 		return NULL;
 	dt = n->ts - h->ts - jb->frame_ts;
 	return dt > -jb->frame_ts / 2 && dt <= jb->frame_ts / 2 ? n : NULL;
@@ -625,6 +701,7 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 	int64_t half = jb->frame_ts / 2;
 	int64_t offset = now - jb_ts_ns(jb, jb->play_ts - jb->ts_base);
 	struct jb_band band;
+	bool waited = false;
 
 	jb->target_ns = jb_choose(jb, offset - jb->floor_ns, jb->frame_ns);
 	band = jb_band(jb, jb->floor_ns + jb->target_ns);
@@ -632,33 +709,45 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 		struct jb_slot *h = jb_head(jb);
 		enum pc_jb_hint hint = PC_JB_HINT_NONE;
 		int64_t d, head_offset;
+		bool fast;
 
 		/* The offset if the frame due now plays now. */
 		offset = now - jb_ts_ns(jb, jb->play_ts - jb->ts_base);
 		jb->last_offset_ns = offset;
 		if (h == NULL) {
-			if (jb->run_ticks++ == 0 && !jb->last_cn)
+			/* After comfort noise, or while telephone-events replace the audio,
+			 * nothing is due: silence, not concealment. */
+			bool quiet = jb->last_cn || jb_paused(jb);
+
+			if (jb->run_ticks++ == 0 && !quiet) {
 				jb->st.underruns++;
-			if (!jb->last_cn && offset < band.lo) {
+				jb->run_underrun = 1;
+			}
+			if (!quiet && offset < band.lo) {
 				/* Below the band: the packet is not late yet; wait for it. */
 				jb_out_nothing(jb, out, PC_JB_FRAME_LOSS, PC_JB_HINT_EXPAND);
 				return;
 			}
 			/* Conceal, and move the pointer on as if the frame were lost; should
 			 * the packet still come, it may be played then (below). */
-			jb_out_nothing(jb, out,
-				       jb->last_cn ? PC_JB_FRAME_SILENCE : PC_JB_FRAME_LOSS,
+			jb_out_nothing(jb, out, quiet ? PC_JB_FRAME_SILENCE : PC_JB_FRAME_LOSS,
 				       PC_JB_HINT_NONE);
 			jb->play_ts += jb->frame_ts;
 			return;
 		}
 		d = h->ts - jb->play_ts;
 		head_offset = now - jb_ts_ns(jb, h->ts - jb->ts_base);
-		if (jb->last_seq != INT64_MIN && h->seq == jb->last_seq + 1 &&
+		if (jb->last_seq != INT64_MIN && h->seq == jb->next_seq && !jb->gap &&
 		    h->ts - jb->last_ts > jb->frame_ts + half) {
-			/* The first packet after a silence gap: start the talkspurt when its
+			/* The first packet after a silence gap (no sequence number missing since
+			 * the last played, telephone-events aside): start the talkspurt when its
 			 * delay reaches the target, whatever the pointer says. Silence is
-			 * inserted or dropped, unheard. */
+			 * inserted or dropped, unheard. The empty ticks before it were that
+			 * silence, not an underrun. */
+			if (jb->run_underrun) {
+				jb->st.underruns--;
+				jb->run_underrun = 0;
+			}
 			if (head_offset < jb->floor_ns + jb_choose(jb, 0, JB_BIN_NS)) {
 				jb_out_nothing(jb, out, PC_JB_FRAME_SILENCE, PC_JB_HINT_NONE);
 				if (jb->play_ts + jb->frame_ts <= h->ts)
@@ -679,12 +768,15 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 				jb->st.expanded +=
 					(uint64_t)((jb->play_ts - h->ts + half) / jb->frame_ts);
 				jb->play_ts = h->ts;
+				waited = true;
 				continue;
 			}
 			jb_skip_to(jb, h->seq);
 			jb_free_pkt(jb, jb->cache, h);
 			jb->st.late++;
 			jb->next_seq = h->seq + 1;
+			jb->gap = 1;
+			jb_pass_other(jb);
 			continue;
 		}
 		if (d > half) {
@@ -700,16 +792,26 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 			return;
 		}
 
-		/* h is due. Steer the offset into the band, a frame at a time. */
+		/* h is due. A late packet the wait just let in is played as it is: dropping
+		 * it in the same tick would only call a late packet accelerated. */
+		if (waited) {
+			jb->acc_streak = 0;
+			jb_out_pkt(jb, now, h, out, hint);
+			return;
+		}
+		/* Steer the offset into the band: a frame at a time, or, from
+		 * JB_ACC_FAST_FRAMES over (what a delay spike left), all of it in this tick:
+		 * those frames are dropped either way, and shedding one a tick would play the
+		 * ones in between late. */
 		if (offset >= band.hi || offset - jb->floor_ns > jb->max_ns + jb->frame_ns)
 			jb->acc_streak++;
 		else
 			jb->acc_streak = 0;
-		if (offset >= band.hi + (JB_ACC_FAST_FRAMES - 1) * jb->frame_ns ||
-		    (jb->acc_streak >= JB_ACC_STREAK && jb->since_adjust >= JB_ACC_GAP)) {
-			struct jb_slot *n = jb_next_of(jb, h);
+		fast = offset >= band.hi + (JB_ACC_FAST_FRAMES - 1) * jb->frame_ns;
+		if (fast || (jb->acc_streak >= JB_ACC_STREAK && jb->since_adjust >= JB_ACC_GAP)) {
+			struct jb_slot *n;
 
-			if (n != NULL) {
+			while ((n = jb_next_of(jb, h)) != NULL) {
 				/* Drop the due frame, play the next in its tick. */
 				jb_skip_to(jb, h->seq);
 				jb_free_pkt(jb, jb->cache, h);
@@ -719,6 +821,10 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 				jb->acc_streak = 0;
 				h = n;
 				hint = PC_JB_HINT_ACCELERATE;
+				offset -= jb->frame_ns;
+				jb->last_offset_ns = offset;
+				if (!fast || offset < band.hi)
+					break;
 			}
 		} else if (offset < band.lo && jb->since_adjust >= JB_EXP_GAP) {
 			jb_out_nothing(jb, out, PC_JB_FRAME_LOSS, PC_JB_HINT_EXPAND);

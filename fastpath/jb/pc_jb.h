@@ -38,11 +38,14 @@
  *   silence (DTX) gap and is never counted as loss; the first packet after such a gap starts a
  *   talkspurt, whose playout is re-anchored on the target (the delay adapts during silence at
  *   no audible cost). During speech the delay moves by whole frames: ACCELERATE drops the due
- *   frame and plays the next one in its tick (when the offset stays a frame or more over the
- *   target, at most every other tick; at every tick while it is two frames or more over, as
- *   when a delay spike has passed: the delay it left is shed a frame a tick); EXPAND inserts
- *   a concealed frame (when under the target, or while the buffer is empty below it). Fixed
- *   mode keeps the delay at normal with the same moves, for drift only.
+ *   frame and plays the next one in its tick (one frame when the offset stays a frame or more
+ *   over the target, at most every other tick; from two frames over, as when a delay spike
+ *   has passed, all of the excess in one tick: those frames are dropped either way, and
+ *   shedding one a tick would only play the ones in between late); EXPAND inserts a
+ *   concealed frame (when under the target, or while the buffer is empty below it). A late
+ *   packet let in by the wait above is played in its tick, never dropped in it (that would
+ *   count a late packet as accelerated). Fixed mode keeps the delay at normal with the same
+ *   moves, for drift only.
  *
  *   Duplicates are freed and counted. A packet that arrives after its playout (and cannot be
  *   played as above) is freed and counted as late. A sequence jump (more than 3000 ahead or 100
@@ -50,6 +53,18 @@
  *   2 * max delay) away from the floor) resynchronises: the held packets are flushed and
  *   playout restarts from that packet at the current target. A new SSRC resets the buffer as
  *   pc_jb_reset() does (the network estimate too: it may be another sender on another path).
+ *
+ * Telephone-events and other payloads routed elsewhere
+ *   RFC 4733 events share the audio source's sequence numbers (and a sender usually stops
+ *   its audio while it sends one); the caller routes them to the DTMF receiver and tells the
+ *   buffer with pc_jb_put_other(): their numbers are then neither loss nor a reason to
+ *   conceal. While every number since the last frame played went to such packets, an empty
+ *   buffer plays SILENCE (not LOSS, not an underrun), and the audio that resumes after them
+ *   with a timestamp jump starts a talkspurt, as after DTX. Without that call, their numbers
+ *   are lost packets (counted, concealed). A DTX gap without comfort noise cannot be told
+ *   from a stall while it lasts (LOSS frames: the decoder conceals, then fades); once the next
+ *   packet shows it was silence, the underrun counted for it is taken back, and no packet was
+ *   counted lost.
  *
  * Memory: fixed at create: a ring of slots indexed by sequence number, a power of two of at
  * least 2 * max / ptime + 4 (64 for 300 ms of 20 ms frames), the delay histogram and the
@@ -157,6 +172,7 @@ struct pc_jb_stats {
 	/* Added delay of the played packets: playout (the tick that returned it) - arrival. */
 	uint64_t added_delay_mean_ns;
 	uint64_t added_delay_p99_ns;
+	uint64_t others; /* sequence numbers accounted by pc_jb_put_other() (not in packets_in) */
 };
 
 /* pc_jb_params_default - the VP530 defaults: 8000 Hz, 20 ms, adaptive, 0/120/300 ms, CN 13,
@@ -194,6 +210,20 @@ void pc_jb_reset(struct pc_jb *jb);
  * Owner thread; never allocates, never blocks.
  */
 int pc_jb_put(struct pc_jb *jb, struct pc_pkt *pkt, const struct pc_jb_pkt_info *info);
+
+/*
+ * pc_jb_put_other - account for a packet of the stream that does not go into the buffer: an RFC
+ * 4733 telephone-event (or any payload the caller routes elsewhere) that takes a sequence
+ * number of the audio's source. Its number is then not a loss, and while the audio pauses for
+ * such packets the buffer plays SILENCE, not concealment.
+ * @info: borrowed; seq and ssrc are used (ts and arrival are not: an event's timestamp is its
+ * start, not the media time, and says nothing of the audio's transit).
+ * Returns 0; -ENOENT no stream of that SSRC yet (nothing to account against: ignored);
+ * -ERANGE a sequence jump (ignored; the next audio packet resyncs if it jumps too);
+ * -EALREADY its number was seen already (a copy, or audio played or held there).
+ * Owner thread; never allocates, never blocks.
+ */
+int pc_jb_put_other(struct pc_jb *jb, const struct pc_jb_pkt_info *info);
 
 /*
  * pc_jb_get - the frame of the playout tick at @now_ns (CLOCK_MONOTONIC, the clock of the

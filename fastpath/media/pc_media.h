@@ -16,6 +16,25 @@
  *             (direction recvonly or inactive).
  *   RTCP:     SR (when we sent since the last report) or RR with a report block on the remote
  *             source, SDES CNAME, at the RFC 3550 A.7 interval (randomised); BYE at the end.
+ *   XR:       (PC_MEDIA_F_XR, RFC 3611) a report without SR carries a Receiver Reference Time
+ *             block, and an endpoint that got one answers with a DLRR sub-block, so that a
+ *             receive-only party learns the round trip too (4.4, 4.5); VoIP Metrics (4.7) on
+ *             the remote source ride along: loss and discard rates, the burst/gap figures of
+ *             the Gmin (16) model over network losses, round trip, end-system delay (jitter
+ *             buffer nominal + ptime), jitter buffer nominal/max/abs max; signal, noise, RERL,
+ *             R factor and MOS are sent as 127 (unavailable). The peer's blocks on our stream
+ *             come up as PC_MEDIA_EVT_XR_RTT and PC_MEDIA_EVT_XR_VOIP.
+ *   NACK:     (PC_MEDIA_F_VIDEO, RFC 4585) the receiver follows sequence gaps of the remote
+ *             source (at most PC_MEDIA_NACK_MAX packets), asks for each missing packet with a
+ *             generic NACK at once (an early compound: RR, SDES, NACK), again after a round
+ *             trip (PC_MEDIA_NACK_RTT_DEFAULT_MS while none is known) up to PC_MEDIA_NACK_TRIES
+ *             times, and gives it up (too many tries, older than PC_MEDIA_NACK_AGE_MAX_MS, or
+ *             a gap too wide to follow) with a PLI, at most one per PC_MEDIA_PLI_INTERVAL_MS.
+ *             The sender copies every RTP packet it sends, before SRTP, into the history lent
+ *             in conf.rtx, and answers a NACK on its SSRC by sending the packet again as it
+ *             was (same SSRC and sequence number, RFC 4585 plain retransmission), protected
+ *             again: with SRTP, its out direction needs PC_SRTP_F_REPEAT_TX, or libsrtp
+ *             refuses the index already sent (counted in srtp_drops).
  *
  * The loop gives each endpoint its I/O ports and calls these functions; packets to send and
  * events for the control thread go through the callbacks in struct pc_media_env.
@@ -34,6 +53,7 @@
 #define PC_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pc_dtmf.h"
@@ -56,6 +76,46 @@ extern "C" {
 
 #define PC_MEDIA_CNAME_MAX 64u
 
+/* Stream flags (pc_media_conf.flags). */
+#define PC_MEDIA_F_VIDEO 0x1u /* video: NACK and retransmission, PLI when a packet is given up */
+#define PC_MEDIA_F_XR 0x2u    /* RTCP XR (RFC 3611): RRTR/DLRR, VoIP Metrics */
+
+/* NACK (PC_MEDIA_F_VIDEO). */
+#define PC_MEDIA_NACK_MAX 64u		  /* missing packets followed at a time */
+#define PC_MEDIA_NACK_TRIES 3u		  /* NACKs sent for one missing packet */
+#define PC_MEDIA_NACK_RTT_DEFAULT_MS 100u /* retry spacing while no round trip is known */
+#define PC_MEDIA_NACK_RTT_MIN_MS 5u	  /* shortest retry spacing */
+#define PC_MEDIA_NACK_AGE_MAX_MS 1000u	  /* a packet missing longer is given up */
+#define PC_MEDIA_PLI_INTERVAL_MS 500u	  /* at most one PLI per */
+#define PC_MEDIA_RTX_SLOT_BYTES 1500u	  /* largest RTP packet kept for retransmission */
+#define PC_MEDIA_RTX_SLOTS_MAX 32768u
+
+/* One packet of the send history: the RTP packet as sent, before SRTP. */
+struct pc_media_rtx_slot {
+	uint64_t sent_ns;
+	uint16_t seq;
+	uint16_t len; /* 0: empty */
+	uint32_t pad0;
+	uint8_t data[PC_MEDIA_RTX_SLOT_BYTES];
+};
+
+/* The send history of a video stream: the last @slots packets, indexed by sequence number.
+ * Caller's memory, pc_media_rtx_memsize() bytes, set up by pc_media_rtx_init(). */
+struct pc_media_rtx {
+	uint32_t slots; /* a power of two */
+	uint32_t pad0;
+	struct pc_media_rtx_slot slot[];
+};
+
+/* pc_media_rtx_memsize - bytes for a history of @slots packets (a power of two, 1 to
+ * PC_MEDIA_RTX_SLOTS_MAX), or 0 for another @slots. */
+size_t pc_media_rtx_memsize(unsigned slots);
+
+/* pc_media_rtx_init - an empty history of @slots packets in @mem (pc_media_rtx_memsize()
+ * bytes, borrowed for the history's life); writes *@out. Returns 0 or -EINVAL. Control thread;
+ * no allocation. */
+int pc_media_rtx_init(void *mem, unsigned slots, struct pc_media_rtx **out);
+
 /* RFC 3264 directions, from our side. */
 enum pc_media_dir {
 	PC_MEDIA_SENDRECV = 0,
@@ -73,11 +133,15 @@ struct pc_media_conf {
 	uint8_t direction;   /* enum pc_media_dir */
 	uint8_t rtcp_min;    /* enum pc_rtcp_min_mode: PC_RTCP_MIN_AVPF for RTP/AVPF */
 	uint32_t session_bw; /* session bandwidth, octets/s, for the RTCP share (5%); 0: 8000 */
+	uint32_t flags;	     /* PC_MEDIA_F_* */
+	uint32_t jb_max_ms;  /* the jitter buffer's max delay, for XR JB abs max; 0: 300 */
 	char cname[PC_MEDIA_CNAME_MAX]; /* SDES CNAME, NUL-terminated; "" : "phonecore" */
 	struct pc_srtp *srtp;		/* lent, may be NULL: plain RTP */
 	struct pc_jb *jb;		/* lent, may be NULL: frames played as they come */
 	struct pc_ring *tx_frames;	/* lent, may be NULL: frames to send (SPSC, pc_pkt *) */
 	struct pc_ring *rx_frames;	/* lent, may be NULL: playout frames (SPSC, pc_pkt *) */
+	struct pc_media_rtx *rtx;	/* lent, may be NULL: the send history of a video stream
+					 * (PC_MEDIA_F_VIDEO); none: NACKs are not answered */
 };
 
 /* What the endpoint tells the control thread. */
@@ -86,6 +150,8 @@ enum pc_media_evt_type {
 	PC_MEDIA_EVT_RTCP,     /* u.rtcp: the peer's report on our stream */
 	PC_MEDIA_EVT_KEYFRAME, /* the peer asked for a key frame (PLI or FIR) */
 	PC_MEDIA_EVT_BYE,      /* the peer left (RTCP BYE) */
+	PC_MEDIA_EVT_XR_RTT,   /* u.rtcp.rtt_us: a round trip from the peer's DLRR (RFC 3611) */
+	PC_MEDIA_EVT_XR_VOIP,  /* u.xr_voip: the peer's VoIP Metrics on our stream */
 };
 
 struct pc_media_evt {
@@ -105,6 +171,7 @@ struct pc_media_evt {
 			uint32_t jitter_us; /* the peer's interarrival jitter of our stream */
 			uint32_t rtt_us;    /* round trip; 0: not known yet */
 		} rtcp;
+		struct pc_rtcp_xr_voip xr_voip;
 	} u;
 };
 
@@ -133,7 +200,28 @@ struct pc_media_stats {
 	uint32_t rtt_us;		   /* last computed; 0: none */
 	uint32_t remote_ssrc;		   /* 0: none yet */
 	uint64_t last_rx_ns;		   /* the last packet received; 0: none */
-	struct pc_jb_stats jb;		   /* zero without a jitter buffer */
+	/* Video (PC_MEDIA_F_VIDEO): as receiver, then as sender. */
+	uint64_t nack_requests;	  /* sequence numbers asked for in NACKs (retries included) */
+	uint64_t nack_retries;	  /* of them, asked again */
+	uint64_t nack_recovered;  /* missing packets that came after a NACK */
+	uint64_t nack_given_up;	  /* missing packets given up (then a key frame is asked for) */
+	uint64_t pli_sent;	  /* PLIs sent */
+	uint64_t rtx_requested;	  /* sequence numbers the peer asked us for */
+	uint64_t rtx_sent;	  /* packets sent again */
+	uint64_t rtx_unavailable; /* asked for but not in the history (too old, never sent) */
+	/* XR (PC_MEDIA_F_XR). */
+	uint64_t xr_sent, xr_received; /* compounds with an XR */
+	uint32_t xr_rtt_us;	       /* last round trip from a DLRR; 0: none */
+	uint32_t pad0;
+	struct pc_jb_stats jb; /* zero without a jitter buffer */
+};
+
+/* A missing packet followed for NACK. */
+struct pc_media_nack {
+	uint64_t first_ns; /* when its gap was seen */
+	uint64_t last_ns;  /* when it was last asked for */
+	uint32_t ext_seq;  /* extended sequence number */
+	uint32_t tries;	   /* NACKs sent for it */
 };
 
 struct pc_media {
@@ -164,6 +252,21 @@ struct pc_media {
 	double avg_rtcp_size;
 	uint8_t rtcp_initial;
 	uint32_t rand_state;
+	/* NACK receiver (video): the missing packets, ascending. */
+	struct pc_media_nack nack[PC_MEDIA_NACK_MAX];
+	uint32_t n_nack;
+	uint32_t rx_hi; /* extended highest sequence number received, for NACK */
+	uint8_t rx_hi_valid;
+	uint8_t nack_due; /* a new gap: ask at once */
+	uint8_t pli_due;  /* a key frame to ask for */
+	uint8_t have_lrr; /* XR: an RRTR received */
+	uint64_t last_pli_ns;
+	/* XR: the last RRTR received (RFC 3611 4.5), for our DLRR. */
+	uint32_t lrr_ssrc, lrr, lrr_arrival;
+	/* XR: the Gmin burst/gap model (RFC 3611 4.7.2), over network losses. */
+	uint32_t xr_pkt;      /* packets received since the last loss */
+	uint32_t xr_lost_run; /* losses in the current burst */
+	uint64_t xr_c11, xr_c13, xr_c14, xr_c22, xr_c23, xr_c33;
 	struct pc_media_stats st;
 };
 

@@ -7,15 +7,17 @@
  * Parsing. pc_rtcp_parse() checks the framing as pc_rtcp_check() does (pc_rtp.h), then every
  * packet it knows: SR (sender info, report blocks), RR, SDES (chunks of items), BYE (SSRCs,
  * reason), APP (name, data), RTPFB generic NACK (RFC 4585 6.2.1), PSFB PLI (RFC 4585 6.3.1)
- * and FIR (RFC 5104 4.3.1). Other types and formats (XR, REMB, transport-cc...) are skipped
- * and counted. A malformed packet anywhere rejects the whole compound (RFC 3550 A.2). The
- * view is bounded (PC_RTCP_VIEW_*): what does not fit is counted in `dropped`, never written
- * past. The view points into the datagram (borrowed): it is valid while the datagram is.
+ * and FIR (RFC 5104 4.3.1), XR (RFC 3611: Receiver Reference Time, DLRR, Statistics
+ * Summary, VoIP Metrics; other block types skipped by their length and counted). Other types
+ * and formats (REMB, transport-cc...) are skipped and counted. A malformed packet anywhere
+ * rejects the whole compound (RFC 3550 A.2). The view is bounded (PC_RTCP_VIEW_*): what does
+ * not fit is counted in `dropped`, never written past. The view points into the datagram
+ * (borrowed): it is valid while the datagram is.
  *
  * Building. struct pc_rtcp_writer appends packets to a buffer with a length; every write
  * fits whole or leaves the buffer as it was (-ENOSPC). pc_rtcp_build() writes a compound in
  * the RFC order (RFC 3550 6.1, RFC 4585 3.1): SR or RR (with more RRs past 31 report
- * blocks), SDES CNAME, feedback (NACK, PLI, FIR), BYE last. Report blocks come from the
+ * blocks), SDES CNAME, XR, feedback (NACK, PLI, FIR), BYE last. Report blocks come from the
  * receive statistics of pc_rtp.h (pc_rtcp_rb_from_source).
  *
  * Thread context: any; a view, a writer, a struct pc_rtp_source belong to the caller's thread
@@ -75,6 +77,29 @@ extern "C" {
 #define PC_RTCP_VIEW_SSRCS 16
 #define PC_RTCP_VIEW_NACKS 64
 #define PC_RTCP_VIEW_FIRS 16
+#define PC_RTCP_VIEW_XRS 16
+
+/* XR report block types (RFC 3611 4). */
+#define PC_RTCP_XR_RRTR 4	   /* Receiver Reference Time, 4.4 */
+#define PC_RTCP_XR_DLRR 5	   /* DLRR, 4.5: one item per sub-block */
+#define PC_RTCP_XR_STATS 6	   /* Statistics Summary, 4.6 */
+#define PC_RTCP_XR_VOIP 7	   /* VoIP Metrics, 4.7 */
+#define PC_RTCP_XR_UNAVAILABLE 127 /* VoIP Metrics: signal, noise, RERL, R, MOS not known */
+
+/* Statistics Summary flags (the type-specific byte, RFC 3611 4.6). */
+#define PC_RTCP_XR_STATS_L 0x80u	/* lost_packets reported */
+#define PC_RTCP_XR_STATS_D 0x40u	/* dup_packets reported */
+#define PC_RTCP_XR_STATS_J 0x20u	/* the jitter fields reported */
+#define PC_RTCP_XR_STATS_TOH_V4 0x00u	/* the TTL fields: IPv4 TTL */
+#define PC_RTCP_XR_STATS_TOH_V6 0x08u	/* the TTL fields: IPv6 hop limit */
+#define PC_RTCP_XR_STATS_TOH_MASK 0x18u /* 0x10, 0x18: undefined */
+
+/* VoIP Metrics RX config (RFC 3611 4.7.6): PLC (bits 7-6), JBA (5-4), JB rate (3-0). */
+#define PC_RTCP_XR_PLC_STANDARD 0xc0u
+#define PC_RTCP_XR_PLC_ENHANCED 0x80u
+#define PC_RTCP_XR_PLC_DISABLED 0x40u
+#define PC_RTCP_XR_JBA_ADAPTIVE 0x30u
+#define PC_RTCP_XR_JBA_FIXED 0x20u
 
 /* A report block (RFC 3550 6.4.1). */
 struct pc_rtcp_rb {
@@ -118,6 +143,60 @@ struct pc_rtcp_fir {
 	uint8_t pad0[3];
 };
 
+/* A DLRR sub-block (RFC 3611 4.5): the RRTR of @ssrc that we last received (@lrr: the middle
+ * 32 bits of its NTP timestamp; 0: none) and the delay since (@dlrr, 1/65536 s). */
+struct pc_rtcp_xr_dlrr {
+	uint32_t ssrc;
+	uint32_t lrr;
+	uint32_t dlrr;
+};
+
+/* A Statistics Summary block (RFC 3611 4.6) on the packets @begin_seq to @end_seq - 1 of
+ * @ssrc; a field is meaningful when its flag (PC_RTCP_XR_STATS_*) says so. */
+struct pc_rtcp_xr_stats {
+	uint32_t ssrc;
+	uint16_t begin_seq, end_seq;
+	uint32_t lost, dup;					  /* packets */
+	uint32_t min_jitter, max_jitter, mean_jitter, dev_jitter; /* timestamp units */
+	uint8_t flags;						  /* L, D, J, ToH */
+	uint8_t min_ttl, max_ttl, mean_ttl, dev_ttl;		  /* or hop limit */
+	uint8_t pad0[3];
+};
+
+/* A VoIP Metrics block (RFC 3611 4.7) on the source @ssrc. Rates and densities are fractions
+ * times 256; durations and delays milliseconds; 127 (PC_RTCP_XR_UNAVAILABLE) in the signal,
+ * noise, RERL, R factor and MOS fields: not available. */
+struct pc_rtcp_xr_voip {
+	uint32_t ssrc;
+	uint8_t loss_rate;     /* lost in the network since the start, /256 */
+	uint8_t discard_rate;  /* discarded (late, early, overflow) since the start, /256 */
+	uint8_t burst_density; /* lost or discarded within bursts, /256 */
+	uint8_t gap_density;   /* lost or discarded within gaps, /256 */
+	uint16_t burst_duration, gap_duration;		/* mean, ms */
+	uint16_t round_trip_delay;			/* ms; 0: not known */
+	uint16_t end_system_delay;			/* ms; 0: not known */
+	int8_t signal_level, noise_level;		/* dBm0 */
+	uint8_t rerl;					/* residual echo return loss, dB */
+	uint8_t gmin;					/* gap threshold, packets (16) */
+	uint8_t r_factor, ext_r_factor, mos_lq, mos_cq; /* MOS times 10 */
+	uint8_t rx_config;				/* PC_RTCP_XR_PLC_*, _JBA_*, rate */
+	uint8_t pad0;
+	uint16_t jb_nominal, jb_max, jb_abs_max; /* ms */
+};
+
+/* One XR item: a report block, or one sub-block of a DLRR block. */
+struct pc_rtcp_xr_item {
+	uint8_t bt;  /* PC_RTCP_XR_RRTR ... VOIP */
+	uint8_t tsf; /* the block's type-specific byte (the Statistics Summary flags) */
+	uint8_t pad0[6];
+	union {
+		uint64_t rrtr_ntp; /* RRTR: the NTP timestamp */
+		struct pc_rtcp_xr_dlrr dlrr;
+		struct pc_rtcp_xr_stats stats;
+		struct pc_rtcp_xr_voip voip;
+	} u;
+};
+
 /* One packet of a compound, as parsed. */
 struct pc_rtcp_pkt {
 	const uint8_t *raw; /* borrowed: its header, in the datagram */
@@ -131,7 +210,7 @@ struct pc_rtcp_pkt {
 			      * SDES or BYE (0 when it has none) */
 	uint32_t media_ssrc; /* RTPFB, PSFB: the media source */
 	uint16_t first;	     /* its first item in the view's array for its type: rbs (SR, RR),
-			      * sdes, ssrcs (BYE), nacks, firs */
+			      * sdes, ssrcs (BYE), nacks, firs, xrs */
 	uint16_t n;	     /* items of it held there (fewer than it has when the view filled) */
 	union {
 		struct pc_rtcp_sender_info sr;
@@ -148,11 +227,14 @@ struct pc_rtcp_pkt {
 			const uint8_t *fci; /* the feedback control information, any FMT */
 			uint16_t fci_len;
 		} fb;
+		struct {
+			uint16_t skipped; /* report blocks of unknown types, skipped */
+		} xr;
 	} u;
 };
 
 /*
- * A parsed compound. Caller's memory (about 2.5 KiB: keep one per media thread, not on every
+ * A parsed compound. Caller's memory (about 3.5 KiB: keep one per media thread, not on every
  * stack frame). Items of all packets share the arrays; a packet's are [first, first + n).
  */
 struct pc_rtcp_view {
@@ -161,6 +243,8 @@ struct pc_rtcp_view {
 	uint16_t unknown; /* packets of types or formats not parsed: skipped */
 	uint16_t dropped; /* packets and items that did not fit the arrays */
 	uint16_t n_rbs, n_sdes, n_ssrcs, n_nacks, n_firs;
+	uint16_t n_xrs;
+	uint16_t xr_skipped; /* XR blocks of unknown types, all packets */
 	uint16_t pad0;
 	struct pc_rtcp_pkt pkts[PC_RTCP_VIEW_PKTS];
 	struct pc_rtcp_rb rbs[PC_RTCP_VIEW_RBS];
@@ -168,6 +252,7 @@ struct pc_rtcp_view {
 	uint32_t ssrcs[PC_RTCP_VIEW_SSRCS];
 	struct pc_rtcp_nack nacks[PC_RTCP_VIEW_NACKS];
 	struct pc_rtcp_fir firs[PC_RTCP_VIEW_FIRS];
+	struct pc_rtcp_xr_item xrs[PC_RTCP_VIEW_XRS];
 };
 
 /*
@@ -177,7 +262,10 @@ struct pc_rtcp_view {
  * framing as pc_rtcp_check(); padding count 0 or
  * past the packet; SR/RR shorter than their report blocks; an SDES chunk or item running past
  * its packet, unterminated, or chunks not filling it; BYE SSRCs or reason past the end; APP
- * shorter than 12 bytes; a NACK or FIR without whole FCI entries; feedback shorter than 12.
+ * shorter than 12 bytes; a NACK or FIR without whole FCI entries; feedback shorter than 12;
+ * XR shorter than 8, a report block header or block running past the packet, an RRTR not of
+ * 12 bytes, a DLRR without whole sub-blocks, a Statistics Summary not of 40 bytes, VoIP
+ * Metrics not of 36.
  * On error *@v is unspecified.
  */
 int pc_rtcp_parse(const uint8_t *buf, size_t len, bool reduced_size, struct pc_rtcp_view *v);
@@ -248,6 +336,12 @@ int pc_rtcp_write_pli(struct pc_rtcp_writer *w, uint32_t sender, uint32_t media)
 int pc_rtcp_write_fir(struct pc_rtcp_writer *w, uint32_t sender, const struct pc_rtcp_fir *entries,
 		      unsigned n);
 
+/* XR from @ssrc with the @n (>= 1) report blocks at @items: RRTR, DLRR (consecutive DLRR
+ * items go into one block as its sub-blocks), Statistics Summary, VoIP Metrics; -EINVAL for
+ * another type. */
+int pc_rtcp_write_xr(struct pc_rtcp_writer *w, uint32_t ssrc, const struct pc_rtcp_xr_item *items,
+		     unsigned n);
+
 /* What pc_rtcp_build() writes. Pointers are borrowed. */
 struct pc_rtcp_compound {
 	uint32_t ssrc;			      /* ours: the sender of every packet */
@@ -257,6 +351,8 @@ struct pc_rtcp_compound {
 	unsigned n_rbs;
 	const char *cname; /* SDES CNAME (1-255 bytes); required unless reduced_size */
 	size_t cname_len;
+	const struct pc_rtcp_xr_item *xrs; /* an XR after the SDES when n_xrs */
+	unsigned n_xrs;
 	uint32_t fb_media_ssrc; /* the media source of the NACK and the PLI */
 	const struct pc_rtcp_nack *nacks;
 	unsigned n_nacks;

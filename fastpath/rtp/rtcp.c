@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rtcp.c - RTCP compound parsing into a bounded view, building, the report blocks of the
- * receive statistics, NTP time and the transmission interval (RFC 3550, 4585, 5104, 5506).
+ * receive statistics, NTP time and the transmission interval (RFC 3550, 3611, 4585, 5104,
+ * 5506).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -192,6 +193,134 @@ static int parse_fb(struct parse_ctx *c, struct pc_rtcp_pkt *p)
 	return 0; /* another FMT: skipped */
 }
 
+/* RFC 3611 4.6: the Statistics Summary after its 4-byte block header (36 bytes). */
+static void get_xr_stats(struct pc_rtcp_xr_stats *st, const uint8_t *b, uint8_t flags)
+{
+	memset(st, 0, sizeof(*st));
+	st->ssrc = be32(b);
+	st->begin_seq = be16(b + 4);
+	st->end_seq = be16(b + 6);
+	st->lost = be32(b + 8);
+	st->dup = be32(b + 12);
+	st->min_jitter = be32(b + 16);
+	st->max_jitter = be32(b + 20);
+	st->mean_jitter = be32(b + 24);
+	st->dev_jitter = be32(b + 28);
+	st->min_ttl = b[32];
+	st->max_ttl = b[33];
+	st->mean_ttl = b[34];
+	st->dev_ttl = b[35];
+	st->flags = flags;
+}
+
+/* RFC 3611 4.7: the VoIP Metrics after its 4-byte block header (32 bytes). */
+static void get_xr_voip(struct pc_rtcp_xr_voip *vm, const uint8_t *b)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->ssrc = be32(b);
+	vm->loss_rate = b[4];
+	vm->discard_rate = b[5];
+	vm->burst_density = b[6];
+	vm->gap_density = b[7];
+	vm->burst_duration = be16(b + 8);
+	vm->gap_duration = be16(b + 10);
+	vm->round_trip_delay = be16(b + 12);
+	vm->end_system_delay = be16(b + 14);
+	vm->signal_level = (int8_t)b[16];
+	vm->noise_level = (int8_t)b[17];
+	vm->rerl = b[18];
+	vm->gmin = b[19];
+	vm->r_factor = b[20];
+	vm->ext_r_factor = b[21];
+	vm->mos_lq = b[22];
+	vm->mos_cq = b[23];
+	vm->rx_config = b[24];
+	/* b[25] reserved */
+	vm->jb_nominal = be16(b + 26);
+	vm->jb_max = be16(b + 28);
+	vm->jb_abs_max = be16(b + 30);
+}
+
+/* RFC 3611 2, 3: the sender's SSRC, then report blocks of BT, a type-specific byte and a
+ * length in 32-bit words minus one; a block of a type not known is skipped by its length. */
+static int parse_xr(struct parse_ctx *c, struct pc_rtcp_pkt *p)
+{
+	const uint8_t *r = p->raw;
+	size_t off = 8, end = p->body_len;
+
+	if (end < 8)
+		return -EBADMSG;
+	p->ssrc = be32(r + 4);
+	p->u.xr.skipped = 0;
+	while (off < end) {
+		size_t blen;
+		uint8_t bt, tsf;
+		uint16_t k;
+
+		if (end - off < 4)
+			return -EBADMSG;
+		bt = r[off];
+		tsf = r[off + 1];
+		blen = 4u * ((size_t)be16(r + off + 2) + 1);
+		if (blen > end - off)
+			return -EBADMSG;
+		switch (bt) {
+		case PC_RTCP_XR_RRTR:
+			if (blen != 12)
+				return -EBADMSG;
+			if (item_slot(c, &c->v->n_xrs, PC_RTCP_VIEW_XRS, p, &k)) {
+				struct pc_rtcp_xr_item *it = &c->v->xrs[k];
+
+				memset(it, 0, sizeof(*it));
+				it->bt = bt;
+				it->tsf = tsf;
+				it->u.rrtr_ntp = (uint64_t)be32(r + off + 4) << 32 |
+						 be32(r + off + 8);
+			}
+			break;
+		case PC_RTCP_XR_DLRR:
+			if ((blen - 4) % 12)
+				return -EBADMSG;
+			for (size_t at = off + 4; at < off + blen; at += 12) {
+				struct pc_rtcp_xr_item *it;
+
+				if (!item_slot(c, &c->v->n_xrs, PC_RTCP_VIEW_XRS, p, &k))
+					continue;
+				it = &c->v->xrs[k];
+				memset(it, 0, sizeof(*it));
+				it->bt = bt;
+				it->tsf = tsf;
+				it->u.dlrr.ssrc = be32(r + at);
+				it->u.dlrr.lrr = be32(r + at + 4);
+				it->u.dlrr.dlrr = be32(r + at + 8);
+			}
+			break;
+		case PC_RTCP_XR_STATS:
+		case PC_RTCP_XR_VOIP:
+			if (blen != (bt == PC_RTCP_XR_STATS ? 40u : 36u))
+				return -EBADMSG;
+			if (item_slot(c, &c->v->n_xrs, PC_RTCP_VIEW_XRS, p, &k)) {
+				struct pc_rtcp_xr_item *it = &c->v->xrs[k];
+
+				memset(it, 0, sizeof(*it));
+				it->bt = bt;
+				it->tsf = tsf;
+				if (bt == PC_RTCP_XR_STATS)
+					get_xr_stats(&it->u.stats, r + off + 4, tsf);
+				else
+					get_xr_voip(&it->u.voip, r + off + 4);
+			}
+			break;
+		default:
+			p->u.xr.skipped++;
+			c->v->xr_skipped++;
+			break;
+		}
+		off += blen;
+	}
+	return 0;
+}
+
 /* One packet at @raw of @plen bytes (framing checked). Returns 1 parsed, 0 skipped, or
  * -EBADMSG. */
 static int parse_one(struct parse_ctx *c, struct pc_rtcp_pkt *p, const uint8_t *raw, size_t plen)
@@ -244,6 +373,8 @@ static int parse_one(struct parse_ctx *c, struct pc_rtcp_pkt *p, const uint8_t *
 	case PC_RTCP_RTPFB:
 	case PC_RTCP_PSFB:
 		return parse_fb(c, p);
+	case PC_RTCP_XR:
+		return parse_xr(c, p) < 0 ? -EBADMSG : 1;
 	default:
 		return 0;
 	}
@@ -577,6 +708,131 @@ int pc_rtcp_write_fir(struct pc_rtcp_writer *w, uint32_t sender, const struct pc
 	return 0;
 }
 
+/* The bytes of the XR block that starts at @items[i] (DLRR: with the DLRR items after it),
+ * and in *@used how many items it takes; 0 for a type not written. */
+static size_t xr_block_size(const struct pc_rtcp_xr_item *items, unsigned n, unsigned i,
+			    unsigned *used)
+{
+	unsigned k = i;
+
+	*used = 1;
+	switch (items[i].bt) {
+	case PC_RTCP_XR_RRTR:
+		return 12;
+	case PC_RTCP_XR_DLRR:
+		while (k < n && items[k].bt == PC_RTCP_XR_DLRR && k - i < 0xffffu / 3)
+			k++;
+		*used = k - i;
+		return 4u + 12u * *used;
+	case PC_RTCP_XR_STATS:
+		return 40;
+	case PC_RTCP_XR_VOIP:
+		return 36;
+	default:
+		return 0;
+	}
+}
+
+static void put_xr_voip(uint8_t *b, const struct pc_rtcp_xr_voip *vm)
+{
+	put32(b, vm->ssrc);
+	b[4] = vm->loss_rate;
+	b[5] = vm->discard_rate;
+	b[6] = vm->burst_density;
+	b[7] = vm->gap_density;
+	put16(b + 8, vm->burst_duration);
+	put16(b + 10, vm->gap_duration);
+	put16(b + 12, vm->round_trip_delay);
+	put16(b + 14, vm->end_system_delay);
+	b[16] = (uint8_t)vm->signal_level;
+	b[17] = (uint8_t)vm->noise_level;
+	b[18] = vm->rerl;
+	b[19] = vm->gmin;
+	b[20] = vm->r_factor;
+	b[21] = vm->ext_r_factor;
+	b[22] = vm->mos_lq;
+	b[23] = vm->mos_cq;
+	b[24] = vm->rx_config;
+	b[25] = 0; /* reserved */
+	put16(b + 26, vm->jb_nominal);
+	put16(b + 28, vm->jb_max);
+	put16(b + 30, vm->jb_abs_max);
+}
+
+static void put_xr_stats(uint8_t *b, const struct pc_rtcp_xr_stats *st)
+{
+	put32(b, st->ssrc);
+	put16(b + 4, st->begin_seq);
+	put16(b + 6, st->end_seq);
+	put32(b + 8, st->lost);
+	put32(b + 12, st->dup);
+	put32(b + 16, st->min_jitter);
+	put32(b + 20, st->max_jitter);
+	put32(b + 24, st->mean_jitter);
+	put32(b + 28, st->dev_jitter);
+	b[32] = st->min_ttl;
+	b[33] = st->max_ttl;
+	b[34] = st->mean_ttl;
+	b[35] = st->dev_ttl;
+}
+
+int pc_rtcp_write_xr(struct pc_rtcp_writer *w, uint32_t ssrc, const struct pc_rtcp_xr_item *items,
+		     unsigned n)
+{
+	size_t body = 4, at = 4;
+	unsigned used;
+	uint8_t *b;
+	int rc;
+
+	if (n == 0 || items == NULL)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i += used) {
+		size_t bs = xr_block_size(items, n, i, &used);
+
+		if (bs == 0)
+			return -EINVAL;
+		body += bs;
+		if (body > 4u * 0xffffu)
+			return -EINVAL;
+	}
+	/* RFC 3611 2: the 5-bit field after P is reserved: 0. */
+	b = w_begin(w, PC_RTCP_XR, 0, body, &rc);
+	if (b == NULL)
+		return rc;
+	put32(b, ssrc);
+	for (unsigned i = 0; i < n; i += used) {
+		const struct pc_rtcp_xr_item *it = &items[i];
+		size_t bs = xr_block_size(items, n, i, &used);
+		uint8_t *h = b + at;
+
+		h[0] = it->bt;
+		/* RFC 3611 4.4, 4.5, 4.7: reserved; 4.6: the flags. */
+		h[1] = it->bt == PC_RTCP_XR_STATS ? it->u.stats.flags : 0;
+		put16(h + 2, (uint16_t)(bs / 4 - 1));
+		switch (it->bt) {
+		case PC_RTCP_XR_RRTR:
+			put32(h + 4, (uint32_t)(it->u.rrtr_ntp >> 32));
+			put32(h + 8, (uint32_t)it->u.rrtr_ntp);
+			break;
+		case PC_RTCP_XR_DLRR:
+			for (unsigned k = 0; k < used; k++) {
+				put32(h + 4 + 12 * k, it[k].u.dlrr.ssrc);
+				put32(h + 8 + 12 * k, it[k].u.dlrr.lrr);
+				put32(h + 12 + 12 * k, it[k].u.dlrr.dlrr);
+			}
+			break;
+		case PC_RTCP_XR_STATS:
+			put_xr_stats(h + 4, &it->u.stats);
+			break;
+		default:
+			put_xr_voip(h + 4, &it->u.voip);
+			break;
+		}
+		at += bs;
+	}
+	return 0;
+}
+
 int pc_rtcp_build(uint8_t *buf, size_t cap, const struct pc_rtcp_compound *c)
 {
 	struct pc_rtcp_writer w;
@@ -600,6 +856,8 @@ int pc_rtcp_build(uint8_t *buf, size_t cap, const struct pc_rtcp_compound *c)
 	}
 	if (rc == 0 && c->cname)
 		rc = pc_rtcp_write_cname(&w, c->ssrc, c->cname, c->cname_len);
+	if (rc == 0 && c->n_xrs)
+		rc = pc_rtcp_write_xr(&w, c->ssrc, c->xrs, c->n_xrs);
 	/* RFC 4585 3.1: feedback after the report and the SDES. */
 	if (rc == 0 && c->n_nacks)
 		rc = pc_rtcp_write_nack(&w, c->ssrc, c->fb_media_ssrc, c->nacks, c->n_nacks);

@@ -4,7 +4,9 @@
  * key mapping, the sender's packet sequence (marker, one timestamp, growing duration, the end
  * sent three times, an event stopped early, a long event split into 0xFFFF segments), and the
  * receiver (one "started" and one "ended" per event, duplicates and retransmissions ignored,
- * the end inferred when end packets are lost, a start inferred when the first ones are).
+ * the end inferred when end packets are lost, a start inferred when the first ones are;
+ * several events in one packet, redundant copies of earlier events, long events across
+ * segments, lost segments and the marker bit).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -468,4 +470,238 @@ Test(dtmf, receiver_new_ssrc_and_old_packets)
 	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
 	cr_assert_eq(pc_dtmf_rx_input(&rx, 2, 9000, b[1].payload, 3, 0, out), -EBADMSG);
 	cr_assert_eq(rx.active, 1);
+}
+
+/* --- several events in a packet, long events, the marker (RFC 4733 2.5.1.3, 2.5.1.5, 2.5.2.3) */
+
+/* Write event blocks {event, end, duration} into @p; returns the payload length. */
+static size_t pc_test_blocks(uint8_t *p, const struct pc_dtmf_payload *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(pc_dtmf_encode(p + 4 * i, 4, &b[i]), 4);
+	return 4u * n;
+}
+
+Test(dtmf, receiver_several_events_in_one_packet)
+{
+	/* Given one packet at timestamp 1000 with '1' (ended, 800 units), '2' (ended, 800) and
+	 * '3' going on (400): RFC 4733 2.5.1.5, consecutive events */
+	const struct pc_dtmf_payload b[] = {
+		{ .event = 1, .end = 1, .volume = 10, .duration = 800 },
+		{ .event = 2, .end = 1, .volume = 10, .duration = 800 },
+		{ .event = 3, .volume = 10, .duration = 400 }
+	};
+	uint8_t buf[16];
+	size_t len = pc_test_blocks(buf, b, 3);
+	uint8_t *p = malloc(len);
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+	int n;
+
+	cr_assert_not_null(p);
+	memcpy(p, buf, len);
+	pc_dtmf_rx_init(&rx, 0);
+
+	/* When received */
+	n = pc_dtmf_rx_input_rtp(&rx, 7, 1000, true, p, len, 0, out);
+
+	/* Then '1' started and ended at 1000, '2' at 1800, '3' started at 2600, in order */
+	cr_assert_eq(n, 5);
+	cr_assert_eq(out[0].kind, PC_DTMF_RX_STARTED);
+	cr_assert_eq(out[0].event, 1);
+	cr_assert_eq(out[0].ts, 1000);
+	cr_assert_eq(out[1].kind, PC_DTMF_RX_ENDED);
+	cr_assert_eq(out[1].event, 1);
+	cr_assert_eq(out[1].duration, 800);
+	cr_assert_eq(out[1].inferred, 0);
+	cr_assert_eq(out[2].kind, PC_DTMF_RX_STARTED);
+	cr_assert_eq(out[2].event, 2);
+	cr_assert_eq(out[2].ts, 1800);
+	cr_assert_eq(out[3].kind, PC_DTMF_RX_ENDED);
+	cr_assert_eq(out[3].event, 2);
+	cr_assert_eq(out[4].kind, PC_DTMF_RX_STARTED);
+	cr_assert_eq(out[4].event, 3);
+	cr_assert_eq(out[4].ts, 2600);
+	cr_assert_eq(rx.events, 3);
+
+	/* When the next packet repeats '2' (redundancy) and carries '3' ended at 800, with the
+	 * timestamp of its first block (1800) / Then '2' is ignored and '3' ends, once */
+	const struct pc_dtmf_payload b2[] = {
+		{ .event = 2, .end = 1, .volume = 10, .duration = 800 },
+		{ .event = 3, .end = 1, .volume = 10, .duration = 800 }
+	};
+	len = pc_test_blocks(p, b2, 2);
+	n = pc_dtmf_rx_input_rtp(&rx, 7, 1800, false, p, len, 20 * PC_TEST_MS, out);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(out[0].kind, PC_DTMF_RX_ENDED);
+	cr_assert_eq(out[0].event, 3);
+	cr_assert_eq(out[0].ts, 2600);
+	cr_assert_eq(out[0].duration, 800);
+	/* And the same packet again (an end copy) tells nothing */
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 7, 1800, false, p, len, 40 * PC_TEST_MS, out), 0);
+	cr_assert_eq(rx.events, 3);
+	free(p);
+}
+
+Test(dtmf, receiver_blocks_bounded_and_lengths_checked)
+{
+	/* Given 10 blocks, each a 100-unit ended event of another code */
+	struct pc_dtmf_payload b[10];
+	uint8_t buf[40];
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+
+	for (unsigned i = 0; i < 10; i++)
+		b[i] = (struct pc_dtmf_payload){ .event = (uint8_t)i, .end = 1, .duration = 100 };
+	pc_test_blocks(buf, b, 10);
+	pc_dtmf_rx_init(&rx, 0);
+
+	/* When received / Then the first 8 are reported (a start and an end each), 2 counted */
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 1, 0, true, buf, 40, 0, out),
+		     (int)(2 * PC_DTMF_RX_BLOCKS_MAX));
+	cr_assert_eq(rx.blocks_dropped, 2);
+	cr_assert_eq(out[15].event, 7);
+	cr_assert_eq(out[15].ts, 700);
+
+	/* And a length that is not a multiple of 4, or 0, is refused with nothing changed */
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 1, 9000, false, buf, 5, 0, out), -EBADMSG);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 1, 9000, false, buf, 0, 0, out), -EBADMSG);
+	cr_assert_eq(rx.events, 8);
+}
+
+Test(dtmf, receiver_long_event_with_a_lost_segment)
+{
+	/* Given a '9' at timestamp 0xfffffff0 (it wraps) in segments of 0xFFFF: packets of the
+	 * first, none of the second (lost), then the third ending at 1000 */
+	uint8_t p[4];
+	struct pc_dtmf_payload b = { .event = 9, .volume = 3, .duration = 8000 };
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+	uint32_t t0 = 0xfffffff0u;
+
+	pc_dtmf_rx_init(&rx, 0);
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, t0, true, p, 4, 0, out), 1);
+	b.duration = 0xffff;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, t0, false, p, 4, 0, out), 0);
+
+	/* When the third segment's packets come (no marker) / Then it is the same event, the
+	 * lost segment counted as full: one end with 2 * 0xFFFF + 1000 */
+	b.duration = 500;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, t0 + 2 * 0xffffu, false, p, 4, 0, out), 0);
+	b.duration = 1000;
+	b.end = 1;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, t0 + 2 * 0xffffu, false, p, 4, 0, out), 1);
+	cr_assert_eq(out[0].kind, PC_DTMF_RX_ENDED);
+	cr_assert_eq(out[0].ts, t0);
+	cr_assert_eq(out[0].duration, 2 * 0xffffu + 1000);
+	cr_assert_eq(out[0].inferred, 0);
+	cr_assert_eq(rx.events, 1);
+	cr_assert_eq(rx.segments, 1);
+	/* And a late packet of the first segment is ignored */
+	b.end = 0;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, t0, false, p, 4, 0, out), 0);
+}
+
+Test(dtmf, receiver_marker_starts_a_new_event)
+{
+	/* Given '5' going on at timestamp 1000 */
+	uint8_t p[4];
+	struct pc_dtmf_payload b = { .event = 5, .duration = 400 };
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+
+	pc_dtmf_rx_init(&rx, 0);
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 1000, true, p, 4, 0, out), 1);
+
+	/* When a '5' comes exactly 0xFFFF later with the marker set / Then it is a new press:
+	 * the first ends (inferred) and a second starts, not a second segment */
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 1000 + 0xffffu, true, p, 4, 0, out), 2);
+	cr_assert_eq(out[0].kind, PC_DTMF_RX_ENDED);
+	cr_assert_eq(out[0].inferred, 1);
+	cr_assert_eq(out[0].duration, 400);
+	cr_assert_eq(out[1].kind, PC_DTMF_RX_STARTED);
+	cr_assert_eq(out[1].ts, 1000 + 0xffffu);
+	cr_assert_eq(rx.segments, 0);
+
+	/* And without the marker the same packet would have continued it */
+	pc_dtmf_rx_init(&rx, 0);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 1000, true, p, 4, 0, out), 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 1000 + 0xffffu, false, p, 4, 0, out), 0);
+	cr_assert_eq(rx.segments, 1);
+}
+
+Test(dtmf, receiver_segment_after_an_inferred_end_is_not_a_new_press)
+{
+	/* Given a long '0' whose end was inferred by silence (its next segment delayed) */
+	uint8_t p[4];
+	struct pc_dtmf_payload b = { .event = 0, .duration = 0xffff };
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+
+	pc_dtmf_rx_init(&rx, 200 * PC_TEST_MS);
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 0, true, p, 4, 0, out), 1);
+	cr_assert_eq(pc_dtmf_rx_poll(&rx, 300 * PC_TEST_MS, out), 1);
+	cr_assert_eq(out[0].inferred, 1);
+
+	/* When the next segment's packets and its end come / Then nothing more is reported:
+	 * the press was reported started and ended once */
+	b.duration = 800;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 0xffff, false, p, 4, 400 * PC_TEST_MS, out), 0);
+	b.end = 1;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 0xffff, false, p, 4, 420 * PC_TEST_MS, out), 0);
+	cr_assert_eq(rx.events, 1);
+	cr_assert_eq(pc_dtmf_rx_poll(&rx, 2000 * PC_TEST_MS, out), 0);
+
+	/* And a real new '0' after it (marker, later timestamp) is reported */
+	b.end = 0;
+	pc_test_blocks(p, &b, 1);
+	cr_assert_eq(pc_dtmf_rx_input_rtp(&rx, 5, 0xffff + 20000, true, p, 4, 0, out), 1);
+	cr_assert_eq(out[0].kind, PC_DTMF_RX_STARTED);
+}
+
+Test(dtmf, sender_long_event_through_the_receiver)
+{
+	/* Given a 20 s event from the sender at 8 kHz, 50 ms packets, its 2nd segment's packets
+	 * all lost / When the rest are received / Then one start, one end of 160000 units */
+	static struct pc_dtmf_tx_pkt pkts[512];
+	struct pc_dtmf_tx tx;
+	struct pc_dtmf_rx rx;
+	struct pc_dtmf_rx_event out[PC_DTMF_RX_EVENTS_MAX];
+	unsigned n, started = 0, ended = 0;
+	uint32_t dur = 0;
+
+	cr_assert_eq(pc_dtmf_tx_init(&tx, 400), 0);
+	cr_assert_eq(pc_dtmf_tx_start(&tx, 11, 10, 123456, 160000), 0);
+	n = pc_test_drain(&tx, pkts, 512);
+	cr_assert_lt(n, 512u);
+	pc_dtmf_rx_init(&rx, 10000 * PC_TEST_MS);
+	for (unsigned i = 0; i < n; i++) {
+		int k;
+
+		if (pkts[i].ts == 123456u + 0xffffu)
+			continue; /* the second segment */
+		k = pc_dtmf_rx_input_rtp(&rx, 9, pkts[i].ts, pkts[i].marker, pkts[i].payload, 4,
+					 i * 50 * PC_TEST_MS, out);
+		cr_assert_geq(k, 0);
+		for (int j = 0; j < k; j++) {
+			started += out[j].kind == PC_DTMF_RX_STARTED;
+			if (out[j].kind == PC_DTMF_RX_ENDED) {
+				ended++;
+				dur = out[j].duration;
+				cr_assert_eq(out[j].inferred, 0);
+			}
+		}
+	}
+	cr_assert_eq(started, 1);
+	cr_assert_eq(ended, 1);
+	cr_assert_eq(dur, 160000u);
 }

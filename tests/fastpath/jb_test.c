@@ -9,7 +9,9 @@
  * frame per tick),
  * 1 % clock drift both ways over minutes, a DTX gap with and without comfort noise, sequence
  * and timestamp jumps, an SSRC change, fixed mode, sequence and timestamp wrap-around, overflow,
- * a late straggler, other frame sizes and clock rates, and the accounting: every packet handed
+ * a late straggler, other frame sizes and clock rates, RFC 4733 telephone-events taking the
+ * audio's sequence numbers (pc_jb_put_other: neither loss nor concealment) and DTX gaps (no
+ * loss, no underrun once the next talkspurt shows the gap), and the accounting: every packet handed
  * in comes back from pc_jb_get() or is freed (the pool's in_use count), and the counters add up.
  */
 #include <criterion/criterion.h>
@@ -33,7 +35,8 @@ struct pc_test_ev {
 	uint16_t seq;
 	uint8_t pt;
 	uint8_t marker;
-	uint32_t id; /* position in the sender's stream */
+	uint8_t other; /* a telephone-event: handed to pc_jb_put_other(), not put */
+	uint32_t id;   /* position in the sender's stream */
 };
 
 /* One frame as pc_jb_get() gave it. */
@@ -46,6 +49,7 @@ struct pc_test_out {
 	uint8_t pt;
 	int64_t id;	     /* PKT: the event's id; -1 otherwise */
 	int64_t buffer_ms;   /* stats after the tick */
+	uint64_t underruns;  /* stats after the tick */
 	uint64_t arrival_ns; /* PKT: its arrival */
 };
 
@@ -55,7 +59,8 @@ struct pc_test_sim {
 	struct pc_jb *jb;
 	struct pc_test_out *out;
 	size_t nout, cap;
-	int put_rc[8]; /* counts of 0, -EALREADY, -ETIME */
+	int put_rc[8];	 /* counts of 0, -EALREADY, -ETIME */
+	int other_rc[2]; /* pc_jb_put_other(): counts of 0, other */
 };
 
 static void pc_test_sim_init(struct pc_test_sim *s, const struct pc_jb_params *p0)
@@ -114,9 +119,15 @@ static int pc_test_put(struct pc_test_sim *s, const struct pc_test_ev *e)
 		.pt = e->pt,
 		.marker = e->marker,
 	};
-	struct pc_pkt *pkt = pc_pkt_alloc(s->c);
+	struct pc_pkt *pkt;
 	int rc;
 
+	if (e->other) {
+		rc = pc_jb_put_other(s->jb, &info);
+		s->other_rc[rc == 0 ? 0 : 1]++;
+		return rc;
+	}
+	pkt = pc_pkt_alloc(s->c);
 	cr_assert_not_null(pkt, "pool empty: the buffer holds on to packets");
 	pkt->udata64 = e->id;
 	pkt->rx_ns = e->arrival_ns;
@@ -147,6 +158,7 @@ static void pc_test_get(struct pc_test_sim *s, uint64_t now)
 	o->ts = f.ts;
 	o->id = -1;
 	o->buffer_ms = st.buffer_delay_ns / (int64_t)PC_TEST_MS;
+	o->underruns = st.underruns;
 	if (f.kind == PC_JB_FRAME_PKT) {
 		cr_assert_not_null(f.pkt);
 		o->id = (int64_t)f.pkt->udata64;
@@ -236,6 +248,16 @@ static size_t pc_test_at(const struct pc_test_sim *s, uint64_t t_ns)
 	while (k < s->nout && s->out[k].now_ns < t_ns)
 		k++;
 	return k;
+}
+
+/* Underruns counted up to the tick at or after @t_ns (the last arrival: the run of empty ticks
+ * once a stream has ended is one too). */
+static uint64_t pc_test_underruns_at(const struct pc_test_sim *s, uint64_t t_ns)
+{
+	size_t k = pc_test_at(s, t_ns);
+
+	cr_assert_lt(k, s->nout);
+	return s->out[k].underruns;
 }
 
 /* Longest run of consecutive LOSS frames in outputs [@from, @to). */
@@ -612,7 +634,7 @@ Test(jb, delay_spike_of_200ms_costs_few_frames_and_the_delay_comes_back)
 	pc_test_sim_fini(&s);
 }
 
-Test(jb, delay_left_by_a_spike_is_shed_a_frame_per_tick)
+Test(jb, delay_left_by_a_spike_is_shed_in_one_tick)
 {
 	struct pc_test_sim s;
 	struct pc_test_ev *evs =
@@ -620,6 +642,7 @@ Test(jb, delay_left_by_a_spike_is_shed_a_frame_per_tick)
 	uint64_t stall = PC_TEST_T0 + 6000 * PC_TEST_MS;
 	size_t peak_k = 0, k;
 	int64_t base, peak = 0;
+	struct pc_jb_stats st;
 
 	/* Given a 200 ms stall at 6 s on an otherwise steady path */
 	for (size_t i = 0; i < 600; i++) {
@@ -632,6 +655,7 @@ Test(jb, delay_left_by_a_spike_is_shed_a_frame_per_tick)
 	pc_test_sim_init(&s, NULL);
 	pc_test_run(&s, evs, 600, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
 		    evs[599].arrival_ns + 500 * PC_TEST_MS);
+	st = pc_test_stats(&s);
 	base = s.out[pc_test_at(&s, stall - 100 * PC_TEST_MS)].buffer_ms;
 	for (k = pc_test_at(&s, stall); k < pc_test_at(&s, stall + 1000 * PC_TEST_MS); k++)
 		if (s.out[k].buffer_ms > peak) {
@@ -640,19 +664,45 @@ Test(jb, delay_left_by_a_spike_is_shed_a_frame_per_tick)
 		}
 	cr_assert_geq(peak, base + 60, "delay %lld ms before, peak %lld ms", (long long)base,
 		      (long long)peak);
-	/* Then once the burst is in, each tick accelerates while the delay is three frames or
-	 * more over where it was: one frame (20 ms) less per tick */
-	for (k = peak_k + 1; s.out[k - 1].buffer_ms >= base + 60; k++) {
+	/* Then the late packet the wait let in is played as it is (not dropped in its own tick,
+	 * which would count a late packet as accelerated) ... */
+	cr_assert_eq(s.out[peak_k].kind, PC_JB_FRAME_PKT);
+	cr_assert_eq(s.out[peak_k].hint, PC_JB_HINT_NONE);
+	/* ... and at the next tick the delay is back within a frame of where it was: the frames
+	 * in between dropped at once, not one a tick */
+	k = peak_k + 1;
+	cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu", k);
+	cr_assert_eq(s.out[k].hint, PC_JB_HINT_ACCELERATE);
+	cr_assert_leq(s.out[k].buffer_ms, base + 20, "delay %lld ms before, %lld ms after",
+		      (long long)base, (long long)s.out[k].buffer_ms);
+	cr_assert_geq(s.out[k].id - s.out[peak_k].id - 1, (peak - base - 20) / 20);
+	cr_assert_leq(st.accelerated, (uint64_t)(s.out[k].id - s.out[peak_k].id - 1) + 6,
+		      "%llu accelerated", (unsigned long long)st.accelerated);
+	/* ... and none of it moves again */
+	for (k = peak_k + 2; k < pc_test_at(&s, stall + 2000 * PC_TEST_MS); k++) {
 		cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu", k);
-		cr_assert_eq(s.out[k].hint, PC_JB_HINT_ACCELERATE, "frame %zu at %lld ms", k,
-			     (long long)s.out[k - 1].buffer_ms);
-		cr_assert_eq(s.out[k].buffer_ms, s.out[k - 1].buffer_ms - 20);
+		cr_assert_eq(s.out[k].id, s.out[k - 1].id + 1, "frame %zu", k);
 	}
-	cr_assert_leq(k - peak_k, (size_t)(peak - base) / 20 + 1);
 	pc_test_assert_in_order(&s);
 	pc_test_assert_accounts(&s);
 	free(evs);
 	pc_test_sim_fini(&s);
+}
+
+/* Mean added delay (playout - arrival), ms, of the packets played in [@from_ns, @to_ns). */
+static double pc_test_mean_added_ms(const struct pc_test_sim *s, uint64_t from_ns, uint64_t to_ns)
+{
+	double sum = 0.0;
+	size_t n = 0;
+
+	for (size_t k = pc_test_at(s, from_ns); k < pc_test_at(s, to_ns); k++)
+		if (s->out[k].kind == PC_JB_FRAME_PKT) {
+			sum += (double)(s->out[k].now_ns - s->out[k].arrival_ns) /
+			       (double)PC_TEST_MS;
+			n++;
+		}
+	cr_assert_gt(n, 0);
+	return sum / (double)n;
 }
 
 static void pc_test_drift(double drift)
@@ -665,6 +715,7 @@ static void pc_test_drift(double drift)
 	struct pc_jb_stats st;
 	int64_t lo = INT64_MAX, hi = 0;
 	size_t from, to, run;
+	double early, late;
 
 	pc_test_sim_init(&s, NULL);
 	pc_test_run(&s, evs, n, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
@@ -686,6 +737,13 @@ static void pc_test_drift(double drift)
 	cr_assert_leq(run, 2, "a run of %zu underruns", run);
 	cr_assert_leq(st.late, n / 200, "%llu late", (unsigned long long)st.late);
 	cr_assert_eq(st.lost, 0);
+	/* ... and the delay packets wait does not creep up: the last minute's mean is within 10 ms
+	 * of the first's */
+	early = pc_test_mean_added_ms(&s, PC_TEST_T0 + 5000 * PC_TEST_MS,
+				      PC_TEST_T0 + 65000 * PC_TEST_MS);
+	late = pc_test_mean_added_ms(&s, evs[n - 1].arrival_ns - 60000 * PC_TEST_MS,
+				     evs[n - 1].arrival_ns);
+	cr_assert_leq(late, early + 10.0, "mean added delay %.1f ms, then %.1f ms", early, late);
 	if (drift > 0)
 		cr_assert(st.accelerated >= n / 200 && st.accelerated <= n / 25,
 			  "%llu accelerated of %zu", (unsigned long long)st.accelerated, n);
@@ -755,6 +813,10 @@ static void pc_test_dtx(bool with_cn)
 	cr_assert_eq(st.lost, 0);
 	cr_assert_eq(st.late, 0);
 	cr_assert_eq(st.played + st.accelerated, n);
+	/* (without comfort noise the empty ticks looked like an underrun while they lasted: taken
+	 * back once the next talkspurt showed they were silence; and no delay was added) */
+	cr_assert_eq(pc_test_underruns_at(&s, evs[n - 1].arrival_ns), 0);
+	cr_assert_eq(st.expanded, 0, "%llu frames of delay added", (unsigned long long)st.expanded);
 	gap_from = PC_TEST_T0 + 2400 * PC_TEST_MS;
 	gap_to = PC_TEST_T0 + 4800 * PC_TEST_MS;
 	for (size_t k = pc_test_at(&s, gap_from); k < pc_test_at(&s, gap_to); k++) {
@@ -786,6 +848,217 @@ Test(jb, dtx_gap_with_comfort_noise_is_silence_not_loss)
 Test(jb, dtx_gap_without_comfort_noise_is_not_loss)
 {
 	pc_test_dtx(false);
+}
+
+Test(jb, short_dtx_gap_is_silence_when_the_next_packet_is_held)
+{
+	/* Given a 60 ms floor of delay, and talkspurts of 1 s separated by timestamp jumps of 1
+	 * or 2 frames with consecutive sequence numbers (silence suppression), 3 ms of jitter:
+	 * the packet after each gap is held before the gap's first tick */
+	struct pc_jb_params p;
+	struct pc_test_ev evs[600];
+	struct pc_test_sim s;
+	struct pc_jb_stats st;
+	uint64_t seed = 21, t_end;
+	uint32_t slot = 0;
+	size_t n = 0, from;
+
+	for (uint32_t i = 0; i < 600; i++, slot++) {
+		if (i > 0 && i % 50 == 0)
+			slot += 1 + i / 50 % 2; /* 1 or 2 frames not sent */
+		evs[n] = (struct pc_test_ev){ .arrival_ns = PC_TEST_T0 + slot * 20 * PC_TEST_MS +
+							    40 * PC_TEST_MS +
+							    pc_test_jitter(&seed, 3 * PC_TEST_MS),
+					      .ts = 5000u + slot * 160u,
+					      .ssrc = PC_TEST_SSRC,
+					      .seq = (uint16_t)(65500u + i),
+					      .marker = i % 50 == 0,
+					      .id = i };
+		n++;
+	}
+	t_end = evs[n - 1].arrival_ns + 500 * PC_TEST_MS;
+	pc_jb_params_default(&p);
+	p.min_delay_ms = 60;
+	pc_test_sim_init(&s, &p);
+	pc_test_run(&s, evs, n, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS, t_end);
+	st = pc_test_stats(&s);
+	/* Then no packet is lost or late, none counted as an underrun, and every gap plays as
+	 * SILENCE: not a single LOSS frame (no concealment through a gap the buffer can see) */
+	cr_assert_eq(st.lost, 0);
+	cr_assert_eq(st.late, 0);
+	cr_assert_eq(pc_test_underruns_at(&s, evs[n - 1].arrival_ns), 0);
+	from = pc_test_at(&s, evs[4].arrival_ns);
+	for (size_t k = from; k < pc_test_at(&s, evs[n - 1].arrival_ns); k++)
+		cr_assert_neq(s.out[k].kind, PC_JB_FRAME_LOSS, "frame %zu concealed", k);
+	cr_assert_eq(st.played + st.accelerated, n);
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	pc_test_sim_fini(&s);
+}
+
+/*
+ * A talkspurt of 100 packets, an RFC 4733 event of @nev packets (25 every 20 ms, then the end
+ * packet sent three times) that takes the next sequence numbers while the audio stops, then
+ * the audio again (100 packets, timestamps at the media clock: a jump) after @pause_frames of
+ * nothing. Events are handed to pc_jb_put_other() when @tell, else not at all.
+ */
+static size_t pc_test_dtmf_stream(struct pc_test_ev *evs, bool tell, bool alongside)
+{
+	size_t n = 0;
+	uint16_t seq = 65530; /* wraps during the event */
+	uint32_t i;
+
+	for (i = 0; i < 100; i++)
+		evs[n++] = (struct pc_test_ev){ .arrival_ns = PC_TEST_T0 + i * 20 * PC_TEST_MS +
+							      40 * PC_TEST_MS,
+						.ts = 7000u + i * 160u,
+						.ssrc = PC_TEST_SSRC,
+						.seq = seq++,
+						.id = i };
+	for (uint32_t e = 0; e < 28; e++) {
+		uint32_t at = 100 + (e < 25 ? e : 24);
+
+		if (alongside && e < 25)
+			evs[n++] = (struct pc_test_ev){
+				.arrival_ns = PC_TEST_T0 + at * 20 * PC_TEST_MS + 40 * PC_TEST_MS,
+				.ts = 7000u + at * 160u,
+				.ssrc = PC_TEST_SSRC,
+				.seq = seq++,
+				.id = at
+			};
+		if (tell)
+			evs[n++] = (struct pc_test_ev){ .arrival_ns = PC_TEST_T0 +
+								      at * 20 * PC_TEST_MS +
+								      (40 + 1 + e % 3) * PC_TEST_MS,
+							.ts = 7000u + 100u * 160u, /* its start */
+							.ssrc = PC_TEST_SSRC,
+							.seq = seq,
+							.pt = 101,
+							.other = 1,
+							.id = 1000 + e };
+		seq++;
+	}
+	for (i = alongside ? 125 : 130; i < 230; i++)
+		evs[n++] = (struct pc_test_ev){ .arrival_ns = PC_TEST_T0 + i * 20 * PC_TEST_MS +
+							      40 * PC_TEST_MS,
+						.ts = 7000u + i * 160u,
+						.ssrc = PC_TEST_SSRC,
+						.seq = seq++,
+						.marker = i == 130,
+						.id = i };
+	return n;
+}
+
+Test(jb, telephone_events_take_sequence_numbers_without_loss_or_concealment)
+{
+	struct pc_test_ev evs[300];
+	size_t n = pc_test_dtmf_stream(evs, true, false), audio = n - 28, k, first2 = 0;
+	uint64_t ev_from = PC_TEST_T0 + 100 * 20 * PC_TEST_MS + 40 * PC_TEST_MS;
+	struct pc_test_sim s;
+	struct pc_jb_stats st;
+
+	/* Given a DTMF event between two talkspurts, its packets handed to pc_jb_put_other() */
+	pc_test_sim_init(&s, NULL);
+	pc_test_run(&s, evs, n, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
+		    PC_TEST_T0 + 5500 * PC_TEST_MS);
+	st = pc_test_stats(&s);
+	/* Then all 28 numbers are accounted for, none is lost, nothing is late or an underrun */
+	cr_assert_eq(s.other_rc[0], 28);
+	cr_assert_eq(st.others, 28);
+	cr_assert_eq(st.lost, 0, "%llu lost", (unsigned long long)st.lost);
+	cr_assert_eq(st.late, 0);
+	cr_assert_eq(pc_test_underruns_at(&s, evs[n - 1].arrival_ns), 0);
+	cr_assert_eq(st.played + st.accelerated, audio);
+	/* ... the event and the pause after it play as SILENCE, never LOSS nor EXPAND ... */
+	for (k = pc_test_at(&s, ev_from); k < s.nout && s.out[k].id != 130; k++) {
+		cr_assert_neq(s.out[k].kind, PC_JB_FRAME_LOSS, "frame %zu concealed", k);
+		cr_assert_neq(s.out[k].hint, PC_JB_HINT_EXPAND, "frame %zu", k);
+	}
+	cr_assert_lt(k, s.nout, "the second talkspurt never played");
+	first2 = k;
+	/* ... and the second talkspurt starts at the target, as after DTX */
+	cr_assert_leq(s.out[first2].now_ns - s.out[first2].arrival_ns, 40 * PC_TEST_MS);
+	for (k = first2; k < pc_test_at(&s, evs[n - 1].arrival_ns); k++)
+		cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu", k);
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	pc_test_sim_fini(&s);
+}
+
+Test(jb, telephone_events_not_told_are_lost_numbers)
+{
+	struct pc_test_ev evs[300];
+	size_t n = pc_test_dtmf_stream(evs, false, false);
+	struct pc_test_sim s;
+	struct pc_jb_stats st;
+
+	/* Given the same stream, the events routed away without telling the buffer */
+	pc_test_sim_init(&s, NULL);
+	pc_test_run(&s, evs, n, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
+		    PC_TEST_T0 + 5500 * PC_TEST_MS);
+	st = pc_test_stats(&s);
+	/* Then their 28 numbers are a sequence gap: lost (why the caller must tell) */
+	cr_assert_eq(st.others, 0);
+	cr_assert_eq(st.lost, 28, "%llu lost", (unsigned long long)st.lost);
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	pc_test_sim_fini(&s);
+}
+
+Test(jb, telephone_events_alongside_audio_are_not_loss)
+{
+	struct pc_test_ev evs[300];
+	size_t n = pc_test_dtmf_stream(evs, true, true), audio = n - 28;
+	struct pc_test_sim s;
+	struct pc_jb_stats st;
+	size_t from;
+
+	/* Given a sender that keeps the audio going during the event: numbers interleaved */
+	pc_test_sim_init(&s, NULL);
+	pc_test_run(&s, evs, n, PC_TEST_T0 + PC_TEST_PHASE, 20 * PC_TEST_MS,
+		    PC_TEST_T0 + 5500 * PC_TEST_MS);
+	st = pc_test_stats(&s);
+	/* Then the audio plays on, frame after frame, nothing lost, concealed or silent */
+	cr_assert_eq(st.others, 28);
+	cr_assert_eq(st.lost, 0);
+	cr_assert_eq(st.late, 0);
+	cr_assert_eq(st.played + st.accelerated, audio);
+	from = pc_test_at(&s, PC_TEST_T0 + 1000 * PC_TEST_MS);
+	for (size_t k = from; k < pc_test_at(&s, evs[n - 1].arrival_ns); k++) {
+		cr_assert_eq(s.out[k].kind, PC_JB_FRAME_PKT, "frame %zu", k);
+		cr_assert_eq(s.out[k].id, s.out[k - 1].id + 1, "frame %zu", k);
+	}
+	pc_test_assert_in_order(&s);
+	pc_test_assert_accounts(&s);
+	pc_test_sim_fini(&s);
+}
+
+Test(jb, put_other_outside_the_stream_is_refused)
+{
+	struct pc_test_sim s;
+	struct pc_test_ev a = { .arrival_ns = PC_TEST_T0, .ts = 0, .ssrc = PC_TEST_SSRC, .seq = 10 };
+	struct pc_jb_pkt_info other = { .arrival_ns = PC_TEST_T0, .ssrc = PC_TEST_SSRC, .seq = 11 };
+	struct pc_jb_stats st;
+
+	pc_test_sim_init(&s, NULL);
+	/* Before any audio: nothing to account against */
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), -ENOENT);
+	pc_test_put(&s, &a);
+	/* Another source, a jump, a copy, a number audio holds: refused */
+	other.ssrc = PC_TEST_SSRC + 1;
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), -ENOENT);
+	other.ssrc = PC_TEST_SSRC;
+	other.seq = 10 + 5000;
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), -ERANGE);
+	other.seq = 11;
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), 0);
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), -EALREADY);
+	other.seq = 10;
+	cr_assert_eq(pc_jb_put_other(s.jb, &other), -EALREADY);
+	st = pc_test_stats(&s);
+	cr_assert_eq(st.others, 1);
+	cr_assert_eq(st.packets_in, 1);
+	pc_test_sim_fini(&s);
 }
 
 /* Frames that are not packets from output @k on, until the first packet with id >= @id. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rtcp_test.c - the RTCP parser and builder of pc_rtcp.h: every packet type parsed from
- * hand-written bytes (SR, RR, SDES, BYE, APP, generic NACK, PLI, FIR, and unknown types
- * skipped), malformed compounds rejected, the view's bounds, build -> parse round trips, the
+ * hand-written bytes (SR, RR, SDES, BYE, APP, generic NACK, PLI, FIR, RFC 3611 XR blocks,
+ * and unknown types skipped), malformed compounds rejected, the view's bounds, build -> parse round trips, the
  * writer's order and room checks, NACK expansion and packing, report blocks from the receive
  * statistics, round-trip time (RFC 3550 6.4.1's example), NTP time, and the A.7 transmission
  * interval against values worked out by hand.
@@ -22,7 +22,7 @@
 
 #define PC_TEST_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* One view for the whole suite: it is 2.5 KiB. Criterion runs each test in its own process. */
+/* One view for the whole suite: it is 3.5 KiB. Criterion runs each test in its own process. */
 static struct pc_rtcp_view pc_test_view;
 static uint8_t *pc_test_copy;
 
@@ -312,22 +312,26 @@ Test(rtcp, pli_and_fir)
 
 Test(rtcp, unknown_types_are_skipped_and_counted)
 {
-	/* Given RR, an XR (207), a REMB-like PSFB FMT 15, a transport-cc RTPFB FMT 15, and a
-	 * type 195 (IJ) */
+	/* Given RR, an XR (207) holding only a block of unknown type 42, a REMB-like PSFB FMT
+	 * 15, a transport-cc RTPFB FMT 15, and a type 195 (IJ) */
 	static const uint8_t pkt[] = { 0x80, 201,  0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x80, 207,
-				       0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x04, 0x00, 0x00, 0x00,
+				       0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 42,	 0x00, 0x00, 0x00,
 				       0x8f, 206,  0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
 				       0x00, 0x00, 'R',	 'E',  'M',  'B',  0x8f, 205,  0x00, 0x02,
 				       0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09, 0x81, 195,
 				       0x00, 0x01, 0x00, 0x00, 0x00, 0x05 };
 	const struct pc_rtcp_view *v = &pc_test_view;
 
-	/* When parsed / Then all 5 are there, 4 of them skipped; the FB ones keep their FCI */
+	/* When parsed / Then all 5 are there, 3 of them skipped; the XR is parsed, its block
+	 * skipped by its length and counted; the FB ones keep their FCI */
 	cr_assert_eq(pc_test_parse(pkt, sizeof(pkt), false), 5);
-	cr_assert_eq(v->unknown, 4);
+	cr_assert_eq(v->unknown, 3);
 	cr_assert_eq(v->n_pkts, 5);
-	cr_assert_eq(v->pkts[1].parsed, 0);
+	cr_assert_eq(v->pkts[1].parsed, 1);
 	cr_assert_eq(v->pkts[1].pt, PC_RTCP_XR);
+	cr_assert_eq(v->pkts[1].n, 0);
+	cr_assert_eq(v->pkts[1].u.xr.skipped, 1);
+	cr_assert_eq(v->xr_skipped, 1);
 	cr_assert_eq(v->pkts[2].parsed, 0);
 	cr_assert_eq(v->pkts[2].u.fb.fci_len, 4);
 	cr_assert_eq(memcmp(v->pkts[2].u.fb.fci, "REMB", 4), 0);
@@ -851,4 +855,232 @@ Test(rtcp, average_compound_size)
 	/* A.7: avg = sent / 16 + avg * 15 / 16 */
 	cr_assert_float_eq(pc_rtcp_avg_size(100, 260), 110.0, 1e-12);
 	cr_assert_float_eq(pc_rtcp_avg_size(0, 16), 1.0, 1e-12);
+}
+
+/* --- RFC 3611 extended reports ---------------------------------------------------------------- */
+
+/* RR from 0x01020304 (no blocks), then an XR from it with, in the layouts of RFC 3611: an
+ * RRTR (4.4), a DLRR of two sub-blocks (4.5), a block of unknown type 99 with one word, a
+ * Statistics Summary (4.6) and VoIP Metrics (4.7). */
+static const uint8_t pc_test_xr[] = {
+	0x80, 201, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04,
+	/* XR: length 1 + 3 + 7 + 2 + 10 + 9 = 32 words after the header */
+	0x80, 207, 0x00, 0x20, 0x01, 0x02, 0x03, 0x04,
+	/* RRTR: BT 4, reserved, block length 2; NTP 0xe7a1b2c3.d4e5f607 */
+	4, 0, 0x00, 0x02, 0xe7, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07,
+	/* DLRR: BT 5, block length 6; {0xaabbccdd, LRR 0xb2c3d4e5, DLRR 0x00018000 (1.5 s)},
+	 * {0x11111111, 0, 0} */
+	5, 0, 0x00, 0x06, 0xaa, 0xbb, 0xcc, 0xdd, 0xb2, 0xc3, 0xd4, 0xe5, 0x00, 0x01, 0x80, 0x00,
+	0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* unknown BT 99, block length 1: skipped */
+	99, 0x5a, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef,
+	/* Statistics Summary: BT 6, flags L D J ToH=1 (0xe8), block length 9; source
+	 * 0xaabbccdd, seq 1000-1100, 3 lost, 1 dup, jitter min 2 max 90 mean 17 dev 11, hop
+	 * limit min 60 max 64 mean 62 dev 1 */
+	6, 0xe8, 0x00, 0x09, 0xaa, 0xbb, 0xcc, 0xdd, 0x03, 0xe8, 0x04, 0x4c, 0, 0, 0, 3, 0, 0, 0, 1,
+	0, 0, 0, 2, 0, 0, 0, 90, 0, 0, 0, 17, 0, 0, 0, 11, 60, 64, 62, 1,
+	/* VoIP Metrics: BT 7, block length 8; source 0xaabbccdd; loss 12/256, discard 5/256,
+	 * burst density 0x80, gap density 3; burst 120 ms, gap 4000 ms; RTT 85 ms, end system
+	 * 140 ms; signal -20 dBm0, noise -70, RERL 127, Gmin 16; R 127, ext R 127, MOS-LQ 127,
+	 * MOS-CQ 127; RX config PLC standard, JBA adaptive, rate 2 (0xf2), reserved; JB
+	 * nominal 60, maximum 120, abs max 300 */
+	7, 0, 0x00, 0x08, 0xaa, 0xbb, 0xcc, 0xdd, 12, 5, 0x80, 3, 0x00, 120, 0x0f, 0xa0, 0x00, 85,
+	0x00, 140, 0xec, 0xba, 127, 16, 127, 127, 127, 127, 0xf2, 0, 0x00, 60, 0x00, 120, 0x01, 0x2c
+};
+
+Test(rtcp, xr_blocks_from_rfc3611_layouts)
+{
+	const struct pc_rtcp_view *v = &pc_test_view;
+	const struct pc_rtcp_pkt *p;
+	const struct pc_rtcp_xr_item *x;
+
+	/* Given the bytes above / When parsed */
+	cr_assert_eq(sizeof(pc_test_xr), 8 + 4 + 4 * 32);
+	cr_assert_eq(pc_test_parse(pc_test_xr, sizeof(pc_test_xr), false), 2);
+
+	/* Then the XR is parsed into 5 items (the DLRR gives two), the unknown block skipped */
+	p = &v->pkts[1];
+	cr_assert_eq(p->pt, PC_RTCP_XR);
+	cr_assert_eq(p->parsed, 1);
+	cr_assert_eq(p->ssrc, 0x01020304u);
+	cr_assert_eq(p->n, 5);
+	cr_assert_eq(p->u.xr.skipped, 1);
+	cr_assert_eq(v->xr_skipped, 1);
+	cr_assert_eq(v->unknown, 0);
+	x = &v->xrs[p->first];
+	cr_assert_eq(x[0].bt, PC_RTCP_XR_RRTR);
+	cr_assert_eq(x[0].u.rrtr_ntp, 0xe7a1b2c3d4e5f607ull);
+	cr_assert_eq(x[1].bt, PC_RTCP_XR_DLRR);
+	cr_assert_eq(x[1].u.dlrr.ssrc, 0xaabbccddu);
+	cr_assert_eq(x[1].u.dlrr.lrr, 0xb2c3d4e5u);
+	cr_assert_eq(x[1].u.dlrr.dlrr, 0x18000u);
+	cr_assert_eq(x[2].bt, PC_RTCP_XR_DLRR);
+	cr_assert_eq(x[2].u.dlrr.ssrc, 0x11111111u);
+	cr_assert_eq(x[2].u.dlrr.lrr, 0);
+	cr_assert_eq(x[3].bt, PC_RTCP_XR_STATS);
+	cr_assert_eq(x[3].u.stats.flags, 0xe8);
+	cr_assert_eq(x[3].u.stats.flags & PC_RTCP_XR_STATS_TOH_MASK, PC_RTCP_XR_STATS_TOH_V6);
+	cr_assert_eq(x[3].u.stats.ssrc, 0xaabbccddu);
+	cr_assert_eq(x[3].u.stats.begin_seq, 1000);
+	cr_assert_eq(x[3].u.stats.end_seq, 1100);
+	cr_assert_eq(x[3].u.stats.lost, 3);
+	cr_assert_eq(x[3].u.stats.dup, 1);
+	cr_assert_eq(x[3].u.stats.min_jitter, 2);
+	cr_assert_eq(x[3].u.stats.max_jitter, 90);
+	cr_assert_eq(x[3].u.stats.mean_jitter, 17);
+	cr_assert_eq(x[3].u.stats.dev_jitter, 11);
+	cr_assert_eq(x[3].u.stats.min_ttl, 60);
+	cr_assert_eq(x[3].u.stats.max_ttl, 64);
+	cr_assert_eq(x[3].u.stats.mean_ttl, 62);
+	cr_assert_eq(x[3].u.stats.dev_ttl, 1);
+	cr_assert_eq(x[4].bt, PC_RTCP_XR_VOIP);
+	cr_assert_eq(x[4].u.voip.ssrc, 0xaabbccddu);
+	cr_assert_eq(x[4].u.voip.loss_rate, 12);
+	cr_assert_eq(x[4].u.voip.discard_rate, 5);
+	cr_assert_eq(x[4].u.voip.burst_density, 0x80);
+	cr_assert_eq(x[4].u.voip.gap_density, 3);
+	cr_assert_eq(x[4].u.voip.burst_duration, 120);
+	cr_assert_eq(x[4].u.voip.gap_duration, 4000);
+	cr_assert_eq(x[4].u.voip.round_trip_delay, 85);
+	cr_assert_eq(x[4].u.voip.end_system_delay, 140);
+	cr_assert_eq(x[4].u.voip.signal_level, -20);
+	cr_assert_eq(x[4].u.voip.noise_level, -70);
+	cr_assert_eq(x[4].u.voip.rerl, PC_RTCP_XR_UNAVAILABLE);
+	cr_assert_eq(x[4].u.voip.gmin, 16);
+	cr_assert_eq(x[4].u.voip.r_factor, PC_RTCP_XR_UNAVAILABLE);
+	cr_assert_eq(x[4].u.voip.mos_cq, PC_RTCP_XR_UNAVAILABLE);
+	cr_assert_eq(x[4].u.voip.rx_config, PC_RTCP_XR_PLC_STANDARD | PC_RTCP_XR_JBA_ADAPTIVE | 2u);
+	cr_assert_eq(x[4].u.voip.jb_nominal, 60);
+	cr_assert_eq(x[4].u.voip.jb_max, 120);
+	cr_assert_eq(x[4].u.voip.jb_abs_max, 300);
+}
+
+Test(rtcp, xr_written_byte_for_byte)
+{
+	/* Given the items parsed from the RFC layouts (the unknown block left out) */
+	struct pc_rtcp_xr_item items[5];
+	uint8_t expect[sizeof(pc_test_xr) - 8];
+	uint8_t out[sizeof(pc_test_xr)];
+	struct pc_rtcp_writer w;
+
+	cr_assert_eq(pc_test_parse(pc_test_xr, sizeof(pc_test_xr), false), 2);
+	memcpy(items, &pc_test_view.xrs[pc_test_view.pkts[1].first], sizeof(items));
+	/* What the writer must give: the same bytes without the unknown block (two words) */
+	memcpy(expect, pc_test_xr, 8 + 8 + 12 + 28);
+	memcpy(expect + 56, pc_test_xr + 64, sizeof(pc_test_xr) - 64);
+	expect[11] = 0x1e;
+
+	/* When RR + XR are written */
+	pc_rtcp_writer_init(&w, out, sizeof(out), false);
+	cr_assert_eq(pc_rtcp_write_rr(&w, 0x01020304u, NULL, 0), 0);
+	cr_assert_eq(pc_rtcp_write_xr(&w, 0x01020304u, items, 5), 0);
+
+	/* Then byte for byte the RFC layout, consecutive DLRR items in one block */
+	cr_assert_eq(w.len, sizeof(expect));
+	cr_assert_eq(memcmp(out, expect, sizeof(expect)), 0);
+}
+
+Test(rtcp, xr_in_a_built_compound)
+{
+	/* Given an RR compound with an RRTR */
+	struct pc_rtcp_xr_item rrtr = { .bt = PC_RTCP_XR_RRTR,
+					.u.rrtr_ntp = 0x0123456789abcdefull };
+	struct pc_rtcp_compound c = {
+		.ssrc = 7,
+		.cname = "a@b",
+		.cname_len = 3,
+		.xrs = &rrtr,
+		.n_xrs = 1,
+		.pli = 1,
+		.fb_media_ssrc = 9,
+	};
+	uint8_t buf[256];
+	const struct pc_rtcp_view *v = &pc_test_view;
+	int len = pc_rtcp_build(buf, sizeof(buf), &c);
+
+	/* Then RR, SDES, XR, PLI in that order and the RRTR back */
+	cr_assert_gt(len, 0);
+	cr_assert_eq(pc_test_parse(buf, (size_t)len, false), 4);
+	cr_assert_eq(v->pkts[0].pt, PC_RTCP_RR);
+	cr_assert_eq(v->pkts[1].pt, PC_RTCP_SDES);
+	cr_assert_eq(v->pkts[2].pt, PC_RTCP_XR);
+	cr_assert_eq(v->pkts[3].pt, PC_RTCP_PSFB);
+	cr_assert_eq(v->n_xrs, 1);
+	cr_assert_eq(v->xrs[0].u.rrtr_ntp, 0x0123456789abcdefull);
+	/* And a type the writer does not know is refused */
+	rrtr.bt = 42;
+	cr_assert_eq(pc_rtcp_build(buf, sizeof(buf), &c), -EINVAL);
+}
+
+Test(rtcp, malformed_xr)
+{
+	/* RR, then an XR whose only block is described by the bytes below (patched per case) */
+	uint8_t pkt[8 + 8 + 40];
+	struct {
+		uint8_t bt;
+		uint16_t words; /* the block length field */
+		uint16_t xr_words;
+		int rc;
+	} cases[] = {
+		{ PC_RTCP_XR_RRTR, 2, 1 + 3, 2 },	 /* a good RRTR */
+		{ PC_RTCP_XR_RRTR, 1, 1 + 2, -EBADMSG }, /* RRTR of 8 bytes */
+		{ PC_RTCP_XR_RRTR, 3, 1 + 3, -EBADMSG }, /* block past the packet */
+		{ PC_RTCP_XR_DLRR, 2, 1 + 3, -EBADMSG }, /* DLRR of 8 bytes: no whole sub-block */
+		{ PC_RTCP_XR_DLRR, 0, 1 + 1, 2 },	 /* an empty DLRR: allowed */
+		{ PC_RTCP_XR_STATS, 8, 1 + 9, -EBADMSG },
+		{ PC_RTCP_XR_STATS, 9, 1 + 10, 2 },
+		{ PC_RTCP_XR_VOIP, 9, 1 + 10, -EBADMSG },
+		{ PC_RTCP_XR_VOIP, 8, 1 + 9, 2 },
+		{ 200, 8, 1 + 9, 2 }, /* unknown: skipped whatever its size */
+		/* VoIP Metrics then 4 zero bytes: a block of type 0, length 0: skipped */
+		{ PC_RTCP_XR_VOIP, 8, 1 + 10, 2 },
+	};
+
+	for (unsigned i = 0; i < PC_TEST_ARRAY_LEN(cases); i++) {
+		size_t len = 8 + 4 + 4u * cases[i].xr_words;
+		int want = cases[i].rc;
+
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x80;
+		pkt[1] = PC_RTCP_RR;
+		pkt[3] = 1;
+		pkt[8] = 0x80;
+		pkt[9] = PC_RTCP_XR;
+		pkt[11] = (uint8_t)cases[i].xr_words;
+		pkt[16] = cases[i].bt;
+		pkt[19] = (uint8_t)cases[i].words;
+		cr_assert_eq(pc_test_parse(pkt, len, false), want, "case %u", i);
+	}
+	/* XR shorter than its SSRC; a block header cut by the end of the packet */
+	{
+		static const uint8_t short_xr[] = { 0x80, 201, 0, 1, 0, 0, 0, 1, 0x80, 207, 0, 0 };
+		static const uint8_t cut[] = { 0x80, 201, 0, 1, 0, 0, 0,    1, 0xa0, 207,
+					       0,    2,	  0, 0, 0, 1, 0x00, 0, 0,    0x02 };
+
+		cr_assert_eq(pc_test_parse(short_xr, sizeof(short_xr), false), -EBADMSG);
+		/* padding of 2 leaves 2 bytes of block header: cut */
+		cr_assert_eq(pc_test_parse(cut, sizeof(cut), false), -EBADMSG);
+	}
+}
+
+Test(rtcp, xr_view_is_bounded)
+{
+	/* Given an XR with a DLRR of 20 sub-blocks (the view holds 16 XR items) */
+	struct pc_rtcp_xr_item items[20];
+	uint8_t buf[512];
+	struct pc_rtcp_writer w;
+
+	for (unsigned i = 0; i < 20; i++)
+		items[i] = (struct pc_rtcp_xr_item){
+			.bt = PC_RTCP_XR_DLRR, .u.dlrr = { .ssrc = i + 1, .lrr = i, .dlrr = 1 }
+		};
+	pc_rtcp_writer_init(&w, buf, sizeof(buf), true);
+	cr_assert_eq(pc_rtcp_write_xr(&w, 5, items, 20), 0);
+	cr_assert_eq(w.len, 8u + 4 + 12 * 20);
+	/* When parsed / Then 16 held, 4 counted as dropped, nothing written past */
+	cr_assert_eq(pc_test_parse(buf, w.len, true), 1);
+	cr_assert_eq(pc_test_view.n_xrs, PC_RTCP_VIEW_XRS);
+	cr_assert_eq(pc_test_view.pkts[0].n, PC_RTCP_VIEW_XRS);
+	cr_assert_eq(pc_test_view.dropped, 4);
+	cr_assert_eq(pc_test_view.xrs[15].u.dlrr.ssrc, 16);
 }

@@ -13,8 +13,9 @@
  * The input, from a buffer of exactly its length, is used three ways:
  *   1. As a payload: pc_dtmf_decode() takes 4 bytes or more (-EBADMSG below), and encoding
  *      what it read gives the same 4 bytes but for the R bit.
- *   2. As a stream of telephone-event packets (records of SSRC choice, timestamp step, the
- *      4 payload bytes, arrival step; a zero arrival step polls for the timeout): whatever
+ *   2. As a stream of telephone-event packets (records of SSRC choice, marker and block
+ *      count, timestamp step, the payload bytes (4, or several blocks running on into the
+ *      next records), arrival step; a zero arrival step polls for the timeout): whatever
  *      comes, the receiver's reports alternate per event: STARTED when none is open,
  *      ENDED only for the open one, with its SSRC, timestamp and event, a duration no shorter
  *      than at its start; at most PC_DTMF_RX_EVENTS_MAX reports a packet.
@@ -106,7 +107,16 @@ static void fuzz_rx(const uint8_t *b, size_t len)
 			if (n)
 				check(out[0].inferred == 1);
 		} else {
-			n = pc_dtmf_rx_input(&rx, ssrc, ts, r + 2, 4, now, out);
+			/* Bit 2: the marker; bit 3: several blocks (RFC 4733 2.5.1.5), read on
+			 * into the next records. */
+			size_t plen = 4;
+
+			if (r[0] & 8) {
+				plen = 4u * (1u + (r[0] >> 4));
+				if (plen > len - off - 2)
+					plen = (len - off - 2) / 4 * 4;
+			}
+			n = pc_dtmf_rx_input_rtp(&rx, ssrc, ts, r[0] & 4, r + 2, plen, now, out);
 			check(n >= 0 && n <= (int)PC_DTMF_RX_EVENTS_MAX);
 		}
 		for (int i = 0; i < n; i++)

@@ -25,7 +25,7 @@
  *      highest sequence number = cycles + max_seq), and the report block built from them goes
  *      through an RR and back unchanged.
  *   3. As a script for the writer (when its first byte is odd): a compound built packet by
- *      packet from the input (SR, RR, SDES, BYE, APP, NACK, PLI, FIR, an unknown type, padding
+ *      packet from the input (SR, RR, SDES, BYE, APP, NACK, PLI, FIR, XR, an unknown type, padding
  *      at the end), checked to parse to exactly what was written, then with a few bytes
  *      changed by the input's tail, fed to 1. Valid compounds of every type are then reached
  *      without a seed corpus, and so are the near misses around them.
@@ -63,7 +63,7 @@ static void check_view(const struct pc_rtcp_view *v, const uint8_t *b, size_t le
 	check(v->n_pkts <= PC_RTCP_VIEW_PKTS && v->n_pkts <= v->total);
 	check(v->n_rbs <= PC_RTCP_VIEW_RBS && v->n_sdes <= PC_RTCP_VIEW_SDES);
 	check(v->n_ssrcs <= PC_RTCP_VIEW_SSRCS && v->n_nacks <= PC_RTCP_VIEW_NACKS);
-	check(v->n_firs <= PC_RTCP_VIEW_FIRS);
+	check(v->n_firs <= PC_RTCP_VIEW_FIRS && v->n_xrs <= PC_RTCP_VIEW_XRS);
 	check(v->unknown <= v->total && v->dropped >= pkts_dropped);
 	for (unsigned i = 0; i < v->n_pkts; i++) {
 		const struct pc_rtcp_pkt *p = &v->pkts[i];
@@ -106,6 +106,13 @@ static void check_view(const struct pc_rtcp_view *v, const uint8_t *b, size_t le
 			check(inside(p->u.fb.fci, p->u.fb.fci_len, p->raw, p->body_len));
 			if (p->count == PC_RTCP_FMT_PLI)
 				check(p->n == 0);
+			break;
+		case PC_RTCP_XR:
+			used = v->n_xrs;
+			check(p->u.xr.skipped <= (p->body_len - 8) / 4);
+			for (unsigned k = p->first; k < p->first + p->n; k++)
+				check(v->xrs[k].bt >= PC_RTCP_XR_RRTR &&
+				      v->xrs[k].bt <= PC_RTCP_XR_VOIP);
 			break;
 		default:
 			check(0); /* other types are never parsed */
@@ -170,6 +177,34 @@ static void round_trip(const struct pc_rtcp_view *v, const struct pc_rtcp_pkt *p
 			     pc_rtcp_write_pli(&w, p->ssrc, p->media_ssrc) :
 			     pc_rtcp_write_fir(&w, p->ssrc, v->firs + p->first, p->n);
 		break;
+	case PC_RTCP_XR:
+		/* Unknown blocks are not written again, empty DLRRs vanish: the items remain. */
+		if (p->n == 0)
+			return;
+		check(pc_rtcp_write_xr(&w, p->ssrc, v->xrs + p->first, p->n) == 0);
+		check(pc_rtcp_parse(buf, w.len, true, &again) == 1);
+		check(again.pkts[0].ssrc == p->ssrc && again.n_xrs == p->n);
+		for (unsigned k = 0; k < p->n; k++) {
+			const struct pc_rtcp_xr_item *a = &again.xrs[k], *o = &v->xrs[p->first + k];
+
+			check(a->bt == o->bt);
+			/* Reserved bits are written as 0: compare the fields. */
+			switch (a->bt) {
+			case PC_RTCP_XR_RRTR:
+				check(a->u.rrtr_ntp == o->u.rrtr_ntp);
+				break;
+			case PC_RTCP_XR_DLRR:
+				check(memcmp(&a->u.dlrr, &o->u.dlrr, sizeof(a->u.dlrr)) == 0);
+				break;
+			case PC_RTCP_XR_STATS:
+				check(memcmp(&a->u.stats, &o->u.stats, sizeof(a->u.stats)) == 0);
+				break;
+			default:
+				check(memcmp(&a->u.voip, &o->u.voip, sizeof(a->u.voip)) == 0);
+				break;
+			}
+		}
+		return;
 	default:
 		return;
 	}
@@ -282,6 +317,7 @@ static void fuzz_built(const uint8_t *in, size_t size)
 	static struct pc_rtcp_rb rbs[PC_RTCP_RB_MAX];
 	static struct pc_rtcp_nack nacks[64];
 	static struct pc_rtcp_fir firs[16];
+	static struct pc_rtcp_xr_item xrs[8];
 	static struct pc_rtcp_sdes_item items[8];
 	static uint8_t text[8][32];
 	static uint32_t ssrcs[31];
@@ -297,7 +333,7 @@ static void fuzz_built(const uint8_t *in, size_t size)
 	pc_rtcp_writer_init(&w, buf, sizeof(buf) - 256, in[0] & 2);
 	nops = 1 + next8(&sc) % 8;
 	for (unsigned op = 0; op < nops; op++) {
-		uint8_t kind = next8(&sc) % 9, n = next8(&sc);
+		uint8_t kind = next8(&sc) % 10, n = next8(&sc);
 		uint32_t ssrc = next32(&sc);
 
 		switch (kind) {
@@ -362,8 +398,25 @@ static void fuzz_built(const uint8_t *in, size_t size)
 								.seq = next8(&sc) };
 			rc = pc_rtcp_write_fir(&w, ssrc, firs, n);
 			break;
+		case 8:
+			/* XR: up to 8 blocks of the known types, bytes from the input. */
+			n = (uint8_t)(1 + n % 8);
+			for (unsigned i = 0; i < n; i++) {
+				struct pc_rtcp_xr_item *x = &xrs[i];
+
+				memset(x, 0, sizeof(*x));
+				x->bt = (uint8_t)(PC_RTCP_XR_RRTR + next8(&sc) % 4);
+				x->u.voip.ssrc = next32(&sc); /* the first word of each */
+				x->u.voip.loss_rate = next8(&sc);
+				x->u.voip.jb_abs_max = (uint16_t)next32(&sc);
+				if (x->bt == PC_RTCP_XR_STATS)
+					x->u.stats.flags = next8(&sc);
+			}
+			rc = pc_rtcp_write_xr(&w, ssrc, xrs, n);
+			break;
 		default:
-			/* An unknown type (XR, or a feedback FMT not parsed): raw words. */
+			/* An unknown type (XR of unknown blocks, or a feedback FMT not parsed): raw
+			 * words; an XR's are a block of type 0 and length 0. */
 			if (w.cap - w.len < 12 || (w.pkts == 0 && !w.reduced_size) || w.bye) {
 				rc = -1;
 				break;
@@ -374,7 +427,7 @@ static void fuzz_built(const uint8_t *in, size_t size)
 			buf[w.len + 2] = 0;
 			buf[w.len + 3] = 2;
 			memcpy(buf + w.len + 4, &ssrc, 4);
-			memset(buf + w.len + 8, n, 4);
+			memset(buf + w.len + 8, buf[w.len + 1] == PC_RTCP_XR ? 0 : n, 4);
 			w.len += 12;
 			w.pkts++;
 			rc = 0;
@@ -414,6 +467,8 @@ static void fuzz_built(const uint8_t *in, size_t size)
 	}
 
 	/* A whole compound from pc_rtcp_build() with the same parts: it fits, or -ENOSPC. */
+	if (xrs[0].bt < PC_RTCP_XR_RRTR || xrs[0].bt > PC_RTCP_XR_VOIP)
+		xrs[0] = (struct pc_rtcp_xr_item){ .bt = PC_RTCP_XR_RRTR, .u.rrtr_ntp = 1 };
 	struct pc_rtcp_compound c = {
 		.ssrc = next32(&sc),
 		.sr = next8(&sc) & 1 ? &si : NULL,
@@ -428,9 +483,11 @@ static void fuzz_built(const uint8_t *in, size_t size)
 		.n_firs = next8(&sc) % 2,
 		.pli = next8(&sc) & 1,
 		.bye = next8(&sc) & 1,
+		.xrs = xrs,
+		.n_xrs = next8(&sc) % 2,
 	};
 	size_t cap = (size_t)(next8(&sc) << 8 | next8(&sc)) % 2048;
-	unsigned want = 2u + (c.n_nacks > 0) + c.pli + (c.n_firs > 0) + c.bye;
+	unsigned want = 2u + (c.n_nacks > 0) + c.pli + (c.n_firs > 0) + c.bye + (c.n_xrs > 0);
 
 	rc = pc_rtcp_build(cbuf, cap, &c);
 	check(rc == -ENOSPC || (rc > 0 && (size_t)rc <= cap));
