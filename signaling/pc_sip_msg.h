@@ -165,10 +165,13 @@ const char *pc_sip_hdr_name(enum pc_sip_hdr_id id);
  * (else 415 with Accept: PC_SIP_UAS_ACCEPT): application/sdp; multipart/mixed and
  * multipart/alternative (RFC 5621, the parts are looked at later); message/sipfrag (NOTIFY of
  * a REFER, RFC 3515); text/plain (MESSAGE, RFC 3428); application/dtmf-relay (INFO).
+ * Body encodings (Content-Encoding; else 415 with Accept-Encoding: PC_SIP_UAS_ACCEPT_ENCODING,
+ * RFC 3261 8.2.3): identity only.
  */
 #define PC_SIP_UAS_ACCEPT                                                                        \
 	"application/sdp, multipart/mixed, multipart/alternative, message/sipfrag, text/plain, " \
 	"application/dtmf-relay"
+#define PC_SIP_UAS_ACCEPT_ENCODING "identity"
 /* Room for the unsupported option tags reported with a 420 (more are counted, not kept). */
 #define PC_SIP_UAS_MAX_UNSUPPORTED 8
 
@@ -183,11 +186,15 @@ struct pc_sip_uas_verdict {
 	enum pc_sip_uas_action action;
 	unsigned status;    /* PC_SIP_UAS_RESPOND: 400-505; else 0 */
 	const char *why;    /* static one-line reason (never NULL) */
-	const char *accept; /* 406 and 415: the value of the Accept header to send; else NULL */
+	const char *accept; /* 406 and 415 for a type: the value of the Accept header to send;
+			     * else NULL */
 	/* 420: the option tags of Require we do not support (slices into the message; the
 	 * first PC_SIP_UAS_MAX_UNSUPPORTED are kept, nunsupported counts all). */
 	unsigned nunsupported;
 	struct pc_sip_slice unsupported[PC_SIP_UAS_MAX_UNSUPPORTED];
+	/* 415 for a body encoding: the value of the Accept-Encoding header to send
+	 * (PC_SIP_UAS_ACCEPT_ENCODING); else NULL */
+	const char *accept_encoding;
 };
 
 /*
@@ -201,8 +208,9 @@ struct pc_sip_uas_verdict {
  * only fault is a CSeq method that differs from an unsupported request method; else 400; an ACK
  * is dropped (RFC 3261 17.2.1: ACK is never answered); a response is NOT_REQUEST; anything
  * whose start line was not recognised is dropped. For a parsed request, in the order of RFC
- * 3261 8.2: 501, 416, 420, 401 (REGISTER with an Authorization scheme other than Digest), 415,
- * 406 (INVITE or OPTIONS whose Accept excludes application/sdp); else PROCESS.
+ * 3261 8.2: 501, 416, 420, 401 (REGISTER with an Authorization scheme other than Digest), 415
+ * (body type, then body encoding), 406 (INVITE or OPTIONS whose Accept excludes
+ * application/sdp); else PROCESS.
  * Header values are read only as far as needed, bounded by their slices.
  * Return: 0, or -EINVAL when @msg or @out is NULL. Pure: no state, no allocation.
  */

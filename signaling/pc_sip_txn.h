@@ -45,7 +45,7 @@ extern "C" {
 /* The largest peer description the layer copies. */
 #define PC_SIP_TXN_PEER_MAX 160
 /* The longest transaction key kept: branch + sent-by + method kind (RFC 3261 17.2.3). */
-#define PC_SIP_TXN_KEY_MAX 256
+#define PC_SIP_TXN_KEY_MAX 1024
 
 struct pc_sip_txn_layer;
 struct pc_sip_txn;
@@ -139,6 +139,12 @@ void pc_sip_txn_layer_destroy(struct pc_sip_txn_layer *layer);
  */
 int pc_sip_txn_receive(struct pc_sip_txn_layer *layer, const void *buf, size_t len,
 		       const void *peer, bool reliable, uint64_t now_ms);
+
+/* pc_sip_txn_receive_msg() - the same for a message the caller parsed already (@msg, borrowed,
+ * a successful pc_sip_msg_parse() of @buf/@len): no second parse. */
+int pc_sip_txn_receive_msg(struct pc_sip_txn_layer *layer, const struct pc_sip_msg *msg,
+			   const void *buf, size_t len, const void *peer, bool reliable,
+			   uint64_t now_ms);
 
 /*
  * pc_sip_txn_client_start() - send a request in a new client transaction.

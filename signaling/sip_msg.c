@@ -867,6 +867,24 @@ int pc_sip_uas_verdict(const struct pc_sip_msg *msg, int parse_rc, struct pc_sip
 			     verdict(out, PC_SIP_UAS_RESPOND, 415, "unsupported body type");
 	}
 
+	/* RFC 3261 8.2.3: a body encoding we do not understand (only identity is): 415 with
+	 * Accept-Encoding. As for the type, only a body that is there counts. */
+	h = NULL;
+	while (msg->body.len > 0 && (h = pc_sip_msg_find(msg, PC_SIP_HDR_CONTENT_ENCODING, h))) {
+		struct pc_sip_slice e;
+		size_t pos = 0;
+
+		while (list_next(h->value, &pos, &e)) {
+			if (e.len == 0 || slice_ieq(e, "identity"))
+				continue;
+			out->accept_encoding = PC_SIP_UAS_ACCEPT_ENCODING;
+			return ack ? verdict(out, PC_SIP_UAS_DROP, 0,
+					     "ACK with an unsupported body encoding") :
+				     verdict(out, PC_SIP_UAS_RESPOND, 415,
+					     "unsupported body encoding");
+		}
+	}
+
 	/* RFC 3261 8.2.5 / 21.4.7 (and 11.2 for OPTIONS): the response to INVITE or OPTIONS
 	 * carries SDP; an Accept that excludes application/sdp leaves nothing to answer with:
 	 * 406 (RFC 4475 3.3.14, sdp01). */

@@ -940,28 +940,36 @@ int pc_sip_txn_receive(struct pc_sip_txn_layer *l, const void *buf, size_t len, 
 		       bool reliable, uint64_t now)
 {
 	struct pc_sip_msg m;
+
+	if (!l || !buf || !peer)
+		return -EINVAL;
+	if (pc_sip_msg_parse(&m, buf, len, NULL, 0) < 0) {
+		l->stats.dropped++;
+		return -EBADMSG;
+	}
+	return pc_sip_txn_receive_msg(l, &m, buf, len, peer, reliable, now);
+}
+
+int pc_sip_txn_receive_msg(struct pc_sip_txn_layer *l, const struct pc_sip_msg *m, const void *buf,
+			   size_t len, const void *peer, bool reliable, uint64_t now)
+{
 	struct pc_sip_txn *t;
 	char key[PC_SIP_TXN_KEY_MAX];
 	size_t keylen;
 	int rc;
 
-	if (!l || !buf || !peer)
+	if (!l || !m || !buf || !peer)
 		return -EINVAL;
-	rc = pc_sip_msg_parse(&m, buf, len, NULL, 0);
-	if (rc < 0) {
-		l->stats.dropped++;
-		return -EBADMSG;
-	}
-	rc = make_key(&m, m.is_request, key, &keylen);
+	rc = make_key(m, m->is_request, key, &keylen);
 	enter(l);
-	if (!m.is_request) {
+	if (!m->is_request) {
 		t = rc == 0 ? lookup(l, key, keylen) : NULL;
 		if (t) {
-			client_response(t, &m, buf, len, now);
+			client_response(t, m, buf, len, now);
 		} else {
 			/* 17.1.3: no match: to the core (a 2xx retransmission after Timer M). */
 			l->stats.stray_responses++;
-			l->ops.on_response(l->ctx, NULL, NULL, &m, buf, len);
+			l->ops.on_response(l->ctx, NULL, NULL, m, buf, len);
 		}
 		rc = 0;
 		goto out;
@@ -973,9 +981,9 @@ int pc_sip_txn_receive(struct pc_sip_txn_layer *l, const void *buf, size_t len, 
 	}
 	t = lookup(l, key, keylen);
 	if (t)
-		server_retransmitted(t, &m, buf, len, now);
+		server_retransmitted(t, m, buf, len, now);
 	else
-		rc = server_request(l, &m, key, keylen, buf, len, peer, reliable, now);
+		rc = server_request(l, m, key, keylen, buf, len, peer, reliable, now);
 out:
 	leave(l);
 	return rc;

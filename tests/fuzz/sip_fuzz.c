@@ -19,7 +19,8 @@
  *   - the input is not written to;
  *   - the UAS verdict returns 0 with a reason; a code is 400-505 and only with RESPOND; a
  *     response is NOT_REQUEST; the unsupported tags lie inside the input and are no more than
- *     counted; the same input judged twice gives the same verdict.
+ *     counted; Accept-Encoding comes only with a 415 (or a dropped ACK), never with Accept;
+ *     the same input judged twice gives the same verdict.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -53,6 +54,11 @@ static void check_verdict(int rc, const char *buf, size_t len)
 	if (rc == 0 && !msg.is_request && v.action != PC_SIP_UAS_NOT_REQUEST)
 		abort();
 	if (v.nunsupported && v.status != 420)
+		abort();
+	/* Accept-Encoding only with a 415 for a body encoding (or an ACK dropped for one) */
+	if (v.accept_encoding && v.status != 415 && v.action != PC_SIP_UAS_DROP)
+		abort();
+	if (v.accept_encoding && v.accept)
 		abort();
 	for (unsigned i = 0; i < v.nunsupported && i < PC_SIP_UAS_MAX_UNSUPPORTED; i++) {
 		if (v.unsupported[i].len == 0)

@@ -211,6 +211,37 @@ Test(sip_uas, rules)
 		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
 		  "CSeq: 1 INVITE\r\nContent-Type: application/foo\r\nl: 0\r\n\r\n",
 		  PC_SIP_UAS_PROCESS, 0 },
+		{ "415 for an encoding",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\ne: gzip\r\n\r\nbody",
+		  PC_SIP_UAS_RESPOND, 415 },
+		{ "identity encoding passes",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		  "Content-Encoding: Identity\r\n\r\nv=0",
+		  PC_SIP_UAS_PROCESS, 0 },
+		{ "encoding in a list",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+		  "Content-Encoding: identity, deflate\r\n\r\nv=0",
+		  PC_SIP_UAS_RESPOND, 415 },
+		{ "no body, any encoding",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nContent-Encoding: gzip\r\nl: 0\r\n\r\n",
+		  PC_SIP_UAS_PROCESS, 0 },
+		{ "ACK with an encoding dropped",
+		  "ACK sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 ACK\r\nContent-Type: application/sdp\r\ne: gzip\r\n\r\nv=0",
+		  PC_SIP_UAS_DROP, 0 },
+		{ "type 415 before encoding 415 (Accept, not Accept-Encoding)",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nContent-Type: a/b\r\ne: gzip\r\n\r\nbody",
+		  PC_SIP_UAS_RESPOND, 415 },
+		{ "encoding 415 before 406",
+		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
+		  "CSeq: 1 INVITE\r\nAccept: text/foo\r\nContent-Type: application/sdp\r\n"
+		  "e: gzip\r\n\r\nbody",
+		  PC_SIP_UAS_RESPOND, 415 },
 		{ "415 before 406",
 		  "INVITE sip:b@x SIP/2.0\r\n" HDRS
 		  "CSeq: 1 INVITE\r\nAccept: text/foo\r\nContent-Type: a/b\r\n\r\nbody",
@@ -284,16 +315,29 @@ Test(sip_uas, unsupported_tags_and_accept)
 	cr_assert_eq(pc_sip_uas_verdict(&msg, 0, &v), 0);
 	cr_expect_eq(v.status, 415);
 	cr_expect_str_eq(v.accept, PC_SIP_UAS_ACCEPT);
+	cr_expect_null(v.accept_encoding);
+
+	/* 415 for an encoding names the encodings we accept, not the types */
+	static const char m3[] = "INVITE sip:b@x SIP/2.0\r\n" HDRS
+				 "CSeq: 1 INVITE\r\nc: application/sdp\r\ne: gzip\r\n\r\nx";
+	cr_assert_eq(pc_sip_msg_parse(&msg, m3, sizeof(m3) - 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pc_sip_uas_verdict(&msg, 0, &v), 0);
+	cr_expect_eq(v.status, 415);
+	cr_expect_null(v.accept);
+	cr_expect_str_eq(v.accept_encoding, "identity");
 	cr_expect_eq(pc_sip_uas_verdict(NULL, 0, &v), -EINVAL);
 	cr_expect_eq(pc_sip_uas_verdict(&msg, 0, NULL), -EINVAL);
 }
 
 Test(sip_uas, header_value_prefixes_stay_in_bounds)
 {
-	static const char *const tails[] = {
-		"Require: a,\"b\\", "Accept: x/y;q=\"1,", "Content-Type: application/",
-		"Authorization: ",  "Require: ,,, ,",	  "Accept: ;,"
-	};
+	static const char *const tails[] = { "Require: a,\"b\\",
+					     "Accept: x/y;q=\"1,",
+					     "Content-Type: application/",
+					     "Authorization: ",
+					     "Require: ,,, ,",
+					     "Accept: ;,",
+					     "Content-Encoding: gz\"ip,\\" };
 	struct pc_sip_uas_verdict v;
 	char m[512];
 	int prc;
