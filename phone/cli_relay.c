@@ -60,7 +60,7 @@ void pc_cli_relay_help(FILE *f)
 		"  --duration SECONDS  stop after SECONDS\n"
 		"  -h, --help          this text\n\n"
 		"configuration keys used: phonecore.media.io, .idle, .cpu, .burst, .pool_pkts,\n"
-		".max_streams, .dpdk.eal_args, .dpdk.ipv4\n");
+		".uring_zc_min, .max_streams, .dpdk.eal_args, .dpdk.ipv4\n");
 }
 
 /* "1.2.3.4:5", "[::1]:5" or "-" (family 0). */
@@ -294,6 +294,8 @@ static int io_conf_from(const struct pc_config *cfg, const char *io_opt, struct 
 		ioc->pkts = (uint32_t)v;
 	if (pc_config_get_int(cfg, "phonecore.media.burst", &v) == 0)
 		ioc->burst = (uint32_t)v;
+	if (pc_config_get_int(cfg, "phonecore.media.uring_zc_min", &v) == 0)
+		ioc->uring_zc_min = (uint32_t)v;
 	if (pc_config_get_int(cfg, "phonecore.media.max_streams", &v) == 0)
 		*max_streams = (uint32_t)v;
 	if (pc_config_get_int(cfg, "phonecore.media.cpu", &v) == 0)

@@ -54,6 +54,9 @@ struct pc_io_conf {
 	bool force_fallback; /* uring: act as if io_uring were refused (tests the fallback) */
 	bool no_fallback;    /* uring: fail with -ENOTSUP rather than fall back to sockets */
 	bool no_gso;	     /* sockets, uring: never batch datagrams with UDP GSO */
+	/* uring: IORING_OP_SEND_ZC for datagrams of at least this many bytes; 0: the
+	 * PC_IO_URING_ZC_MIN environment variable, else never (it costs more on loopback) */
+	uint32_t uring_zc_min;
 	/* dpdk */
 	const char *eal_args;  /* EAL arguments, e.g. "--no-huge --no-pci --vdev=net_ring0" */
 	uint16_t dpdk_port_id; /* ethdev port to use, or PC_IO_DPDK_PORT_BY_VDEV */
@@ -71,6 +74,7 @@ struct pc_io_stats {
 	uint64_t tx_errors; /* send errors (unreachable, bad address) */
 	uint64_t bufs_held; /* pool buffers the backend holds now (posted for receive, in flight
 			     * on send): pool in_use minus these is what the callers hold */
+	uint64_t tx_zc;	    /* uring: datagrams sent with IORING_OP_SEND_ZC */
 };
 
 struct pc_io;

@@ -819,6 +819,28 @@ Test(io_uring, zero_copy_sends_free_after_notification)
 	/* Then all arrive and every buffer comes back (freed at the notification). */
 	cr_assert_eq(got, 20 * PC_TEST_BURST);
 	cr_assert_eq(pc_test_stats(io).tx_pkts, 20 * PC_TEST_BURST);
+	cr_assert_eq(pc_test_stats(io).tx_zc, 20 * PC_TEST_BURST / 2, "the 1200-byte ones");
+	pc_test_destroy_checked(io, c);
+}
+
+Test(io_uring, zero_copy_threshold_from_the_configuration)
+{
+	struct pc_io_conf conf = { .backend = PC_IO_URING, .uring_zc_min = 1000 };
+	struct pc_io *io = pc_test_io_conf(&conf);
+	struct pc_pkt_cache *c = pc_test_cache(io);
+	union pc_pkt_addr lo = pc_test_addr4(0), ba;
+	struct pc_pkt *pkts[2];
+	uint16_t a = pc_test_open(io, &lo, NULL);
+
+	/* Given a threshold set in the configuration (no environment variable) */
+	pc_test_open(io, &lo, &ba);
+	pkts[0] = pc_test_pkt(c, a, &ba, 0, 1200);
+	pkts[1] = pc_test_pkt(c, a, &ba, 1, 200);
+	/* When a large and a small datagram go, Then only the large one uses SEND_ZC */
+	cr_assert_eq(pc_io_tx_burst(io, pkts, 2), 2);
+	pc_io_flush(io);
+	cr_assert_eq(pc_test_rx_drain(io, c, 20 * 1000 * 1000), 2);
+	cr_assert_eq(pc_test_stats(io).tx_zc, 1);
 	pc_test_destroy_checked(io, c);
 }
 
