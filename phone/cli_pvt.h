@@ -26,5 +26,7 @@ int pc_cli_relay_main(int argc, char **argv);
 void pc_cli_relay_help(FILE *f);
 int pc_cli_sip_main(int argc, char **argv);
 void pc_cli_sip_help(FILE *f);
+int pc_cli_sip_ua_main(int argc, char **argv);
+void pc_cli_sip_ua_help(FILE *f);
 
 #endif /* PC_CLI_PVT_H */

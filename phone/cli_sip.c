@@ -13,7 +13,8 @@
 void pc_cli_sip_help(FILE *f)
 {
 	fprintf(f,
-		"usage: phonecore sip check [--uas] FILE...\n\n"
+		"usage: phonecore sip check [--uas] FILE...\n"
+		"       phonecore sip ua ...   (the user agent: phonecore sip ua --help)\n\n"
 		"Parses each file as one SIP datagram (read as binary, up to %d bytes) and\n"
 		"prints 'FILE: ok' or 'FILE: error: <reason>'. Exit 1 if any file does not\n"
 		"parse.\n\n"
@@ -138,6 +139,8 @@ int pc_cli_sip_main(int argc, char **argv)
 		fprintf(stderr, "phonecore sip: unknown option '%s'\n", argv[1]);
 		return PC_EXIT_USAGE;
 	}
+	if (strcmp(argv[1], "ua") == 0)
+		return pc_cli_sip_ua_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") != 0) {
 		fprintf(stderr, "phonecore sip: unknown subcommand '%s'\n", argv[1]);
 		return PC_EXIT_USAGE;

@@ -156,9 +156,12 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_IPV4("phonecore.media.dpdk.ipv4", "10.0.0.1"),
 	K_INT("phonecore.media.pool_pkts", "16384", 1024, 1048576),
 	K_INT("phonecore.media.burst", "32", 1, 64),
+	K_INT("phonecore.media.uring_zc_min", "0", 0, 65535),
 	K_INT("phonecore.media.cpu", "-1", -1, 1023),
 	K_WORD("phonecore.media.idle", "sleep", pc_cfg_idle_words),
 	K_INT("phonecore.media.max_streams", "1024", 1, 100000),
+	K_IPV4("phonecore.sip.listen_ip", "127.0.0.1"),
+	K_INT("phonecore.sip.ring_ms", "6000", 100, 60000),
 };
 
 /*

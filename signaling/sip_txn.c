@@ -27,16 +27,18 @@ struct pc_sip_txn {
 	unsigned status;
 	void *user;
 
-	/* Matching: the key (17.1.3 / 17.2.3) and the hash chain. */
-	char key[PC_SIP_TXN_KEY_MAX];
+	/* Matching: the key (17.1.3 / 17.2.3, in the block of the request copy) and the hash
+	 * chain. */
+	char *key;
 	size_t keylen;
 	uint32_t hash;
 	struct pc_sip_txn *hnext;
 
 	unsigned char peer[PC_SIP_TXN_PEER_MAX];
 
-	/* Owned copies: the request (client: retransmitted; both: for the ACK and the 100), the
-	 * last response sent (server) and the ACK of a non-2xx final (client INVITE). */
+	/* Owned copies: the request (client: retransmitted; both: for the ACK and the 100; one
+	 * allocation with the key), the last response sent (server) and the ACK of a non-2xx
+	 * final (client INVITE). */
 	char *req;
 	size_t reqlen;
 	char *resp;
@@ -112,6 +114,8 @@ static uint32_t fnv1a(const char *p, size_t n)
 /* Appends @n octets of @p to the key; false when it does not fit. */
 static bool key_add(char *key, size_t *len, const char *p, size_t n)
 {
+	if (n == 0)
+		return true; /* an absent slice may have a NULL pointer */
 	if (n > PC_SIP_TXN_KEY_MAX - *len)
 		return false;
 	memcpy(key + *len, p, n);
@@ -322,10 +326,10 @@ static void enter(struct pc_sip_txn_layer *l)
 
 static void release(struct pc_sip_txn *t)
 {
-	free(t->req);
+	free(t->key); /* the request copy lives in the same block */
 	free(t->resp);
 	free(t->ack);
-	t->req = t->resp = t->ack = NULL;
+	t->key = t->req = t->resp = t->ack = NULL;
 	t->reqlen = t->resplen = t->acklen = 0;
 }
 
@@ -365,14 +369,27 @@ static void terminate(struct pc_sip_txn *t, enum pc_sip_txn_end why)
 		l->ops.on_terminated(l->ctx, t, t->user, why);
 }
 
+/* A transaction for the request @buf/@len (copied, with its key, in one allocation). NULL with
+ * *@err -ENOSPC (max_txns live) or -ENOMEM. */
 static struct pc_sip_txn *txn_new(struct pc_sip_txn_layer *l, enum pc_sip_txn_kind kind,
-				  const char *key, size_t keylen, const void *peer, bool reliable)
+				  const char *key, size_t keylen, const void *peer, bool reliable,
+				  const void *buf, size_t len, int *err)
 {
 	struct pc_sip_txn *t = l->free_list;
+	char *mem;
 
+	*err = -ENOSPC;
 	if (!t)
 		return NULL;
+	*err = -ENOMEM;
+	mem = malloc(keylen + len + 1);
+	if (!mem)
+		return NULL;
 	l->free_list = t->next_free;
+	t->key = mem;
+	t->req = mem + keylen;
+	memcpy(t->req, buf, len);
+	t->reqlen = len;
 	t->next_free = NULL;
 	t->layer = l;
 	t->kind = kind;
@@ -663,20 +680,10 @@ int pc_sip_txn_client_start(struct pc_sip_txn_layer *l, struct pc_sip_txn **out,
 
 	enter(l);
 	t = txn_new(l, invite ? PC_SIP_TXN_CLIENT_INVITE : PC_SIP_TXN_CLIENT_NON_INVITE, key,
-		    keylen, peer, reliable);
-	if (!t) {
-		rc = -ENOSPC;
+		    keylen, peer, reliable, buf, len, &rc);
+	if (!t)
 		goto out;
-	}
 	t->user = user;
-	t->req = dup_bytes(buf, len);
-	if (!t->req) {
-		t->user = NULL; /* no on_terminated call about a transaction never started */
-		terminate(t, PC_SIP_TXN_END_ABORTED);
-		rc = -ENOMEM;
-		goto out;
-	}
-	t->reqlen = len;
 	t->state = invite ? PC_SIP_TXN_CALLING : PC_SIP_TXN_TRYING;
 	/* 17.1.1.2 / 17.1.2.2: Timer A or E at T1 on unreliable transports; B or F at 64*T1. */
 	if (!reliable) {
@@ -895,6 +902,7 @@ static int server_request(struct pc_sip_txn_layer *l, const struct pc_sip_msg *m
 {
 	bool invite = slice_ieq(m->method, "INVITE");
 	struct pc_sip_txn *t;
+	int rc;
 
 	if (slice_ieq(m->method, "ACK")) {
 		/* No transaction: the ACK of a 2xx, for the dialog (17.2.3, RFC 6026). */
@@ -902,17 +910,11 @@ static int server_request(struct pc_sip_txn_layer *l, const struct pc_sip_msg *m
 		return 0;
 	}
 	t = txn_new(l, invite ? PC_SIP_TXN_SERVER_INVITE : PC_SIP_TXN_SERVER_NON_INVITE, key,
-		    keylen, peer, reliable);
+		    keylen, peer, reliable, buf, len, &rc);
 	if (!t) {
 		l->stats.dropped++;
-		return -ENOSPC;
+		return rc;
 	}
-	t->req = dup_bytes(buf, len);
-	if (!t->req) {
-		terminate(t, PC_SIP_TXN_END_ABORTED);
-		return -ENOMEM;
-	}
-	t->reqlen = len;
 	t->state = invite ? PC_SIP_TXN_PROCEEDING : PC_SIP_TXN_TRYING;
 	if (invite) {
 		if (l->conf.trying_after_ms == 0) {

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/* sip_ua_test.c - the user agent (pc_sip_ua.h): two or three UAs in this process on loopback,
+ * calling each other directly (no proxy; the Kamailio flows are the integration tests), through
+ * every VP530 call flow, checking the events each side sees and the SDP directions; then every
+ * torture message sent to a running UA gets the answer EXPECTED.tsv gives, and a call still
+ * completes afterwards. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pc_sip_ua.h"
+#include "sip_test_pvt.h"
+
+#define MAX_EV 128
+
+struct party {
+	const char *name;
+	struct pc_sip_ua *ua;
+	struct pc_sip_ua_event ev[MAX_EV];
+	unsigned nev;
+	/* the direction of the first stream in the last media event, per call (1..15) */
+	int send[16], recv[16];
+	char uri[128];
+};
+
+static void on_event(void *arg, const struct pc_sip_ua_event *ev)
+{
+	struct party *p = arg;
+
+	if (ev->type == PC_SIP_UA_EV_MEDIA && ev->media && ev->call < 16 &&
+	    ev->media->nstreams > 0) {
+		p->send[ev->call] = ev->media->s[0].send;
+		p->recv[ev->call] = ev->media->s[0].recv;
+	}
+	if (p->nev < MAX_EV) {
+		p->ev[p->nev] = *ev;
+		p->ev[p->nev].peer = NULL;
+		p->ev[p->nev].reason = NULL;
+		p->ev[p->nev].media = NULL;
+		p->nev++;
+	}
+}
+
+static void party_init(struct party *p, const char *name, void (*tweak)(struct pc_sip_ua_conf *))
+{
+	static struct pc_sip_ua_conf c;
+	struct pc_sip_ua_account_conf *a = &c.account[0];
+
+	memset(&c, 0, sizeof(c));
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	snprintf(c.local_ip, sizeof(c.local_ip), "127.0.0.1");
+	c.naccounts = 1;
+	c.call_waiting = true;
+	c.rtp_port_min = 30000;
+	c.rtp_port_max = 30100;
+	c.t1_ms = 100; /* quick retransmissions, so that a lost datagram costs little time */
+	c.t2_ms = 400;
+	c.t4_ms = 500;
+	c.on_event = on_event;
+	c.arg = p;
+	a->enable = true;
+	snprintf(a->user, sizeof(a->user), "%s", name);
+	a->caps.port[PC_SDP_MEDIA_AUDIO] = 1;
+	a->caps.ncodecs = 3;
+	a->caps.codecs[0] = (struct pc_sdp_codec){ PC_SDP_MEDIA_AUDIO, 0, "PCMU", 8000, 0, NULL };
+	a->caps.codecs[1] = (struct pc_sdp_codec){ PC_SDP_MEDIA_AUDIO, 8, "PCMA", 8000, 0, NULL };
+	a->caps.codecs[2] = (struct pc_sdp_codec){
+		PC_SDP_MEDIA_AUDIO, 101, "telephone-event", 8000, 0, "0-16"
+	};
+	a->caps.ptime = 20;
+	a->caps.dir = PC_SDP_DIR_SENDRECV;
+	a->caps.addr = "127.0.0.1";
+	if (tweak)
+		tweak(&c);
+	cr_assert_eq(pc_sip_ua_create(&p->ua, &c), 0, "%s: create", name);
+	snprintf(p->uri, sizeof(p->uri), "sip:%s@127.0.0.1:%u", name, pc_sip_ua_port(p->ua));
+}
+
+static void party_fini(struct party *p)
+{
+	pc_sip_ua_destroy(p->ua);
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int find_ev(const struct party *p, enum pc_sip_ua_ev_type t, unsigned call, unsigned from)
+{
+	for (unsigned i = from; i < p->nev; i++)
+		if (p->ev[i].type == t && (!call || p->ev[i].call == call))
+			return (int)i;
+	return -1;
+}
+
+/* Polls every party until @p has seen event @t for @call (0: any), or @ms pass. */
+static int pump_until(struct party **ps, unsigned n, struct party *p, enum pc_sip_ua_ev_type t,
+		      unsigned call, unsigned ms)
+{
+	uint64_t end = ms_now() + ms;
+
+	for (;;) {
+		int i = p ? find_ev(p, t, call, 0) : -1;
+
+		if (i >= 0)
+			return i;
+		if (ms_now() >= end)
+			return -1;
+		for (unsigned k = 0; k < n; k++)
+			pc_sip_ua_poll(ps[k]->ua, 0);
+		usleep(500);
+	}
+}
+
+#define WAIT(p, t, call)                                                                        \
+	cr_assert_geq(pump_until(all, nall, (p), (t), (call), 3000), 0, "%s: no %s on call %u", \
+		      (p)->name, pc_sip_ua_ev_name(t), (unsigned)(call))
+
+Test(sip_ua, basic_call_and_disconnect)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2, call;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	cr_assert_eq(call, 1);
+	WAIT(&b, PC_SIP_UA_EV_INCOMING, 1);
+	WAIT(&a, PC_SIP_UA_EV_RINGING, 1);
+	cr_assert_eq(pc_sip_ua_call_state(b.ua, 1), PC_SIP_UA_CALL_INCOMING);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 1);
+	WAIT(&b, PC_SIP_UA_EV_ESTABLISHED, 1);
+	/* both directions sendrecv */
+	cr_assert(a.send[1] && a.recv[1] && b.send[1] && b.recv[1]);
+	cr_assert_eq(pc_sip_ua_hangup(a.ua, 1), 0);
+	WAIT(&b, PC_SIP_UA_EV_ENDED, 1);
+	WAIT(&a, PC_SIP_UA_EV_ENDED, 1);
+	cr_assert_eq(pc_sip_ua_call_state(a.ua, 1), PC_SIP_UA_CALL_ENDED);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+Test(sip_ua, busy_486)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2, call;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	WAIT(&b, PC_SIP_UA_EV_INCOMING, 1);
+	cr_assert_eq(pc_sip_ua_reject(b.ua, 1, 486), 0);
+	i = pump_until(all, nall, &a, PC_SIP_UA_EV_ENDED, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].code, 486);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+static void dnd_on(struct pc_sip_ua_conf *c)
+{
+	c->account[0].dnd = true;
+	c->account[0].dnd_code = 480;
+}
+
+Test(sip_ua, dnd_480)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2, call;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", dnd_on);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	i = pump_until(all, nall, &a, PC_SIP_UA_EV_ENDED, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].code, 480);
+	cr_assert_lt(find_ev(&b, PC_SIP_UA_EV_INCOMING, 0, 0), 0, "DND does not ring");
+	party_fini(&a);
+	party_fini(&b);
+}
+
+Test(sip_ua, no_answer_cancel_487)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2, call;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	WAIT(&a, PC_SIP_UA_EV_RINGING, 1);
+	cr_assert_eq(pc_sip_ua_hangup(a.ua, 1), 0); /* CANCEL */
+	i = pump_until(all, nall, &b, PC_SIP_UA_EV_ENDED, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(b.ev[i].code, 487);
+	i = pump_until(all, nall, &a, PC_SIP_UA_EV_ENDED, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].code, 487);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+static void connect_ab(struct party **all, unsigned nall, struct party *a, struct party *b,
+		       unsigned acall, unsigned bcall)
+{
+	unsigned call;
+
+	cr_assert_eq(pc_sip_ua_call(a->ua, 1, b->uri, &call), 0);
+	cr_assert_eq(call, acall);
+	WAIT(b, PC_SIP_UA_EV_INCOMING, bcall);
+	cr_assert_eq(pc_sip_ua_answer(b->ua, bcall), 0);
+	WAIT(a, PC_SIP_UA_EV_ESTABLISHED, acall);
+	WAIT(b, PC_SIP_UA_EV_ESTABLISHED, bcall);
+}
+
+Test(sip_ua, hold_and_resume_directions)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	cr_assert_eq(pc_sip_ua_hold(a.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_HOLD_OK, 1);
+	WAIT(&b, PC_SIP_UA_EV_HELD, 1);
+	/* RFC 3264: A offered sendonly, B answered recvonly */
+	cr_assert(a.send[1] && !a.recv[1], "A sends only while holding");
+	cr_assert(!b.send[1] && b.recv[1], "B receives only (no RTP from B)");
+	cr_assert_eq(pc_sip_ua_resume(a.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_RESUME_OK, 1);
+	WAIT(&b, PC_SIP_UA_EV_RESUMED, 1);
+	cr_assert(a.send[1] && a.recv[1] && b.send[1] && b.recv[1]);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+static char g_target[128];
+
+static void fwd_always(struct pc_sip_ua_conf *c)
+{
+	snprintf(c->account[0].always_fwd, sizeof(c->account[0].always_fwd), "%s", g_target);
+}
+
+static void auto_answer(struct pc_sip_ua_conf *c)
+{
+	c->account[0].auto_answer = true;
+	c->account[0].auto_answer_ms = 10;
+}
+
+Test(sip_ua, always_forward_302_followed)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+
+	party_init(&c, "carol", auto_answer);
+	snprintf(g_target, sizeof(g_target), "%s", c.uri);
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", fwd_always);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	WAIT(&b, PC_SIP_UA_EV_FORWARDED, 1);
+	WAIT(&a, PC_SIP_UA_EV_REDIRECTED, 1);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 1);
+	WAIT(&c, PC_SIP_UA_EV_ESTABLISHED, 1);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+static void fwd_noanswer(struct pc_sip_ua_conf *c)
+{
+	snprintf(c->account[0].noanswer_fwd, sizeof(c->account[0].noanswer_fwd), "%s", g_target);
+	c->account[0].noanswer_ms = 300;
+}
+
+Test(sip_ua, no_answer_forward_after_ring_timeout)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+
+	party_init(&c, "carol", auto_answer);
+	snprintf(g_target, sizeof(g_target), "%s", c.uri);
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", fwd_noanswer);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	WAIT(&b, PC_SIP_UA_EV_INCOMING, 1);
+	WAIT(&b, PC_SIP_UA_EV_FORWARDED, 1);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 1);
+	WAIT(&c, PC_SIP_UA_EV_ESTABLISHED, 1);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+Test(sip_ua, call_waiting_hold_first_answer_second)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	party_init(&c, "carol", NULL);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	cr_assert_eq(pc_sip_ua_call(c.ua, 1, b.uri, &call), 0);
+	WAIT(&b, PC_SIP_UA_EV_INCOMING, 2);
+	cr_assert_eq(pc_sip_ua_hold(b.ua, 1), 0);
+	WAIT(&b, PC_SIP_UA_EV_HOLD_OK, 1);
+	WAIT(&a, PC_SIP_UA_EV_HELD, 1);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, 2), 0);
+	WAIT(&c, PC_SIP_UA_EV_ESTABLISHED, 1);
+	WAIT(&b, PC_SIP_UA_EV_ESTABLISHED, 2);
+	cr_assert_eq(pc_sip_ua_call_state(b.ua, 1), PC_SIP_UA_CALL_ACTIVE);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+static void no_waiting(struct pc_sip_ua_conf *c)
+{
+	c->call_waiting = false;
+}
+
+Test(sip_ua, busy_when_call_waiting_off)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", no_waiting);
+	party_init(&c, "carol", NULL);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	cr_assert_eq(pc_sip_ua_call(c.ua, 1, b.uri, &call), 0);
+	i = pump_until(all, nall, &c, PC_SIP_UA_EV_ENDED, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(c.ev[i].code, 486);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+Test(sip_ua, blind_transfer_refer_notify_bye)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	party_init(&c, "carol", auto_answer);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	/* B transfers A to C (VP530: B sends REFER to A, A sends NOTIFY, B sends BYE) */
+	cr_assert_eq(pc_sip_ua_transfer(b.ua, 1, c.uri), 0);
+	i = pump_until(all, nall, &a, PC_SIP_UA_EV_TRANSFER_REQ, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].other_call, 2);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 2);
+	WAIT(&c, PC_SIP_UA_EV_ESTABLISHED, 1);
+	WAIT(&b, PC_SIP_UA_EV_TRANSFERRED, 1);
+	WAIT(&b, PC_SIP_UA_EV_ENDED, 1);
+	WAIT(&a, PC_SIP_UA_EV_ENDED, 1);
+	i = find_ev(&b, PC_SIP_UA_EV_NOTIFY, 1, 0);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(b.ev[i].code, 100, "the first NOTIFY carries 100 Trying");
+	cr_assert_eq(pc_sip_ua_call_state(a.ua, 2), PC_SIP_UA_CALL_ACTIVE);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+Test(sip_ua, attended_transfer_with_replaces)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	party_init(&c, "carol", NULL);
+	/* F1-F14: A calls B, holds B */
+	connect_ab(all, nall, &a, &b, 1, 1);
+	cr_assert_eq(pc_sip_ua_hold(a.ua, 1), 0);
+	WAIT(&b, PC_SIP_UA_EV_HELD, 1);
+	WAIT(&a, PC_SIP_UA_EV_HOLD_OK, 1);
+	/* F15-F22: A calls C (consultation) */
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, c.uri, &call), 0);
+	cr_assert_eq(call, 2);
+	WAIT(&c, PC_SIP_UA_EV_INCOMING, 1);
+	cr_assert_eq(pc_sip_ua_answer(c.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 2);
+	/* F23-F34: REFER B with Replaces of the A-C dialog; B INVITEs C with Replaces */
+	cr_assert_eq(pc_sip_ua_transfer_replace(a.ua, 1, 2), 0);
+	WAIT(&b, PC_SIP_UA_EV_TRANSFER_REQ, 1);
+	WAIT(&c, PC_SIP_UA_EV_REPLACED, 1);
+	WAIT(&b, PC_SIP_UA_EV_ESTABLISHED, 2);
+	WAIT(&c, PC_SIP_UA_EV_ESTABLISHED, 2);
+	/* C hangs up the replaced A-C call; A leaves the A-B call */
+	WAIT(&a, PC_SIP_UA_EV_ENDED, 2);
+	WAIT(&a, PC_SIP_UA_EV_TRANSFERRED, 1);
+	WAIT(&a, PC_SIP_UA_EV_ENDED, 1);
+	WAIT(&b, PC_SIP_UA_EV_ENDED, 1);
+	i = find_ev(&c, PC_SIP_UA_EV_INCOMING, 2, 0);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(pc_sip_ua_call_state(b.ua, 2), PC_SIP_UA_CALL_ACTIVE);
+	cr_assert_eq(pc_sip_ua_call_state(c.ua, 2), PC_SIP_UA_CALL_ACTIVE);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+Test(sip_ua, three_way_hold_call_resume)
+{
+	struct party a, b, c;
+	struct party *all[] = { &a, &b, &c };
+	unsigned nall = 3, call;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", NULL);
+	party_init(&c, "carol", auto_answer);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	cr_assert_eq(pc_sip_ua_hold(a.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_HOLD_OK, 1);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, c.uri, &call), 0);
+	WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, 2);
+	cr_assert_eq(pc_sip_ua_resume(a.ua, 1), 0);
+	WAIT(&a, PC_SIP_UA_EV_RESUME_OK, 1);
+	WAIT(&b, PC_SIP_UA_EV_RESUMED, 1);
+	/* both calls of A send and receive: the mixer has both */
+	cr_assert(a.send[1] && a.recv[1] && a.send[2] && a.recv[2]);
+	party_fini(&a);
+	party_fini(&b);
+	party_fini(&c);
+}
+
+static void session_timer_2s(struct pc_sip_ua_conf *c)
+{
+	c->account[0].session_timer = true;
+	c->account[0].session_expires_s = 2; /* below RFC 4028's Min-SE, to keep the test short */
+}
+
+static void session_timer_2s_uas_refreshes(struct pc_sip_ua_conf *c)
+{
+	session_timer_2s(c);
+	c->account[0].refresher_uas = true;
+}
+
+/* Without refreshes the UAS would hang up at 2 s (RFC 4028 10); the refresher's re-INVITE at
+ * half the interval keeps the call up, whichever side refreshes. */
+static void session_timer_case(void (*tweak)(struct pc_sip_ua_conf *))
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2;
+	struct pc_sip_ua_stats before, after;
+
+	party_init(&a, "alice", tweak);
+	party_init(&b, "bob", NULL);
+	connect_ab(all, nall, &a, &b, 1, 1);
+	pc_sip_ua_stats(b.ua, &before);
+	cr_assert_lt(pump_until(all, nall, &a, PC_SIP_UA_EV_ENDED, 1, 4500), 0,
+		     "the call ended: no refresh");
+	cr_assert_eq(pc_sip_ua_call_state(b.ua, 1), PC_SIP_UA_CALL_ACTIVE);
+	pc_sip_ua_stats(b.ua, &after);
+	/* at least 3 refreshes (re-INVITE or its 200, and the ACK) went by */
+	cr_assert_geq(after.rx_msgs + after.tx_msgs - before.rx_msgs - before.tx_msgs, 6);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+Test(sip_ua, session_timer_uac_refreshes, .timeout = 30)
+{
+	session_timer_case(session_timer_2s);
+}
+
+Test(sip_ua, session_timer_uas_refreshes, .timeout = 30)
+{
+	session_timer_case(session_timer_2s_uas_refreshes);
+}
+
+/* ---- robustness: the torture messages to a running UA --------------------------------------- */
+
+/* The status of the best response on @fd within @ms, 0 for none: a 100 is kept only until a 180
+ * or a final comes. Each message goes out from a socket of its own, so that answers to earlier
+ * ones (a 481 that Timer G retransmits) cannot be taken for its answer. Only the status line is
+ * read: a stateless answer to a broken request copies what it could. */
+static unsigned read_status(int fd, unsigned ms)
+{
+	static char buf[70000];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t end = ms_now() + ms;
+	unsigned status = 0;
+
+	while (ms_now() < end) {
+		unsigned code;
+		ssize_t n;
+
+		if (poll(&p, 1, 5) != 1)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 12 || strncmp(buf, "SIP/2.0 ", 8) != 0)
+			continue;
+		buf[n] = 0;
+		code = (unsigned)strtoul(buf + 8, NULL, 10);
+		if (code >= 180)
+			return code;
+		status = code;
+	}
+	return status;
+}
+
+static struct party g_b;
+
+static void *ua_thread(void *arg)
+{
+	volatile int *stop = arg;
+
+	while (!*stop)
+		pc_sip_ua_poll(g_b.ua, 5);
+	return NULL;
+}
+
+Test(sip_ua, torture_messages_answered_as_expected_then_a_call_works, .timeout = 60)
+{
+	char path[512], line[512];
+	FILE *tsv;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd;
+	unsigned checked = 0, mismatches = 0;
+	pthread_t th;
+	volatile int stop = 0;
+
+	snprintf(path, sizeof(path), "%s/EXPECTED.tsv", PC_TEST_SIP_DATA);
+	tsv = fopen(path, "r");
+	if (!tsv)
+		cr_skip_test("no torture data at %s", PC_TEST_SIP_DATA);
+	party_init(&g_b, "bob", NULL);
+	to.sin_port = htons(pc_sip_ua_port(g_b.ua));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(pthread_create(&th, NULL, ua_thread, (void *)&stop), 0);
+	while (fgets(line, sizeof(line), tsv)) {
+		char file[256], parse[16], uas[16];
+		unsigned got, want;
+		size_t len;
+		char *msg;
+
+		if (line[0] == '#' || sscanf(line, "%255s %15s %15s", file, parse, uas) != 3)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PC_TEST_SIP_DATA, file);
+		msg = read_all(path, &len);
+		cr_assert_not_null(msg, "%s", path);
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)),
+			     (ssize_t)len);
+		free(msg);
+		got = read_status(fd, !strcmp(uas, "drop") || !strcmp(uas, "-") ? 150 : 1000);
+		close(fd);
+		checked++;
+		cr_log_info("%s: want %s, got %u", file, uas, got);
+		if (!strcmp(uas, "drop") || !strcmp(uas, "-")) {
+			if (got) {
+				mismatches++;
+				cr_log_error("%s: expected no answer, got %u", file, got);
+			}
+			continue;
+		}
+		if (!strcmp(uas, "process")) {
+			/* handled: no answer from the verdict's list (an ACK gets none) */
+			if (got == 400 || got == 415 || got == 416 || got == 420 || got == 501 ||
+			    got == 505) {
+				mismatches++;
+				cr_log_error("%s: expected it processed, got %u", file, got);
+			}
+			continue;
+		}
+		want = (unsigned)strtoul(uas, NULL, 10);
+		if (got != want) {
+			mismatches++;
+			cr_log_error("%s: expected %u, got %u", file, want, got);
+		}
+	}
+	fclose(tsv);
+	stop = 1;
+	pthread_join(th, NULL);
+	cr_assert_gt(checked, 50);
+	cr_assert_eq(mismatches, 0, "%u of %u torture answers differ", mismatches, checked);
+
+	/* the ringing calls the torture INVITEs made: reject them, then a real call works */
+	for (unsigned n = 1; n < 64; n++)
+		if (pc_sip_ua_call_state(g_b.ua, n) == PC_SIP_UA_CALL_INCOMING)
+			pc_sip_ua_reject(g_b.ua, n, 486);
+	{
+		struct party a;
+		struct party *all[] = { &a, &g_b };
+		unsigned nall = 2, call, bcall;
+		int i;
+
+		party_init(&a, "alice", NULL);
+		g_b.nev = 0; /* forget the torture calls' events */
+		cr_assert_eq(pc_sip_ua_call(a.ua, 1, g_b.uri, &call), 0);
+		i = pump_until(all, nall, &g_b, PC_SIP_UA_EV_INCOMING, 0, 3000);
+		cr_assert_geq(i, 0);
+		bcall = g_b.ev[i].call;
+		cr_assert_eq(pc_sip_ua_answer(g_b.ua, bcall), 0);
+		WAIT(&a, PC_SIP_UA_EV_ESTABLISHED, call);
+		party_fini(&a);
+	}
+	party_fini(&g_b);
+}
