@@ -163,12 +163,76 @@ void pc_io_destroy(struct pc_io *io)
 	free(io);
 }
 
-int pc_io_port_open(struct pc_io *io, const union pc_pkt_addr *local, union pc_pkt_addr *bound)
+int pc_io_port_prepare(struct pc_io *io, const union pc_pkt_addr *local,
+		       struct pc_io_port_prep *prep)
+{
+	int rc;
+
+	if (prep == NULL)
+		return -EINVAL;
+	memset(prep, 0, sizeof(*prep));
+	prep->fd = -1;
+	if (io == NULL || local == NULL || pc_io__addr_len(local) == 0)
+		return -EINVAL;
+	/* Only what never changes after pc_io_create() is read here: ops, conf, priv. */
+	prep->io = io;
+	rc = io->ops->port_prepare(io, prep, local);
+	if (rc < 0) {
+		prep->io = NULL;
+		prep->fd = -1;
+	}
+	return rc;
+}
+
+int pc_io_port_prepare_next(struct pc_io *io, const struct pc_io_port_prep *rtp,
+			    struct pc_io_port_prep *prep)
+{
+	union pc_pkt_addr a;
+	uint16_t port;
+	int rc;
+
+	if (prep != NULL) {
+		memset(prep, 0, sizeof(*prep));
+		prep->fd = -1;
+	}
+	if (rtp == NULL || rtp->io != io || prep == NULL)
+		return -EINVAL;
+	a = rtp->local;
+	port = pc_io__addr_port(&a);
+	if (!io->ops->prepare_binds || port == 0 || port == UINT16_MAX) {
+		/* The RTP port is not decided yet (dpdk), or has no successor: adopt decides
+		 * (dpdk), or any port will do. */
+		pc_io__addr_set_port(&a, 0);
+		rc = pc_io_port_prepare(io, &a, prep);
+		if (rc == 0 && !io->ops->prepare_binds && port != UINT16_MAX)
+			prep->flags |= PC_IO_PREP_F_NEXT;
+		return rc;
+	}
+	pc_io__addr_set_port(&a, (uint16_t)(port + 1));
+	rc = pc_io_port_prepare(io, &a, prep);
+	if (rc != -EADDRINUSE)
+		return rc;
+	pc_io__addr_set_port(&a, 0);
+	return pc_io_port_prepare(io, &a, prep);
+}
+
+void pc_io_port_discard(struct pc_io_port_prep *prep)
+{
+	if (prep == NULL || prep->io == NULL)
+		return;
+	if (prep->fd >= 0)
+		close(prep->fd); /* sockets: its epoll registration goes with it */
+	memset(prep, 0, sizeof(*prep));
+	prep->fd = -1;
+}
+
+/* Owning thread: the port table is its own, so the slot is chosen here, at adopt. */
+static int port_adopt(struct pc_io *io, struct pc_io_port_prep *prep, union pc_pkt_addr *bound)
 {
 	struct pc_io_port *p = NULL;
 	int rc;
 
-	if (local == NULL || pc_io__addr_len(local) == 0)
+	if (prep == NULL || prep->io != io)
 		return -EINVAL;
 	if (io->nports == io->conf.max_ports)
 		return -EMFILE;
@@ -177,21 +241,75 @@ int pc_io_port_open(struct pc_io *io, const union pc_pkt_addr *local, union pc_p
 
 		if (io->ports[i].id == 0) {
 			p = &io->ports[i];
-			p->id = (uint16_t)(i + 1);
-			io->next_hint = i + 1;
 			break;
 		}
 	}
-	rc = io->ops->port_open(io, p, local);
+	p->id = (uint16_t)(p - io->ports + 1);
+	rc = io->ops->port_adopt(io, p, prep);
 	if (rc < 0) {
-		p->id = 0;
+		memset(p, 0, sizeof(*p));
 		p->fd = -1;
 		return rc;
 	}
+	io->next_hint = p->id; /* the slot after this one (ids are index + 1) */
 	io->nports++;
 	if (bound != NULL)
 		*bound = p->local;
+	/* The socket is the port's now. */
+	memset(prep, 0, sizeof(*prep));
+	prep->fd = -1;
 	return p->id;
+}
+
+int pc_io_port_adopt(struct pc_io *io, struct pc_io_port_prep *prep, union pc_pkt_addr *bound)
+{
+	if (prep != NULL && (prep->flags & PC_IO_PREP_F_NEXT))
+		return -EINVAL; /* needs the port it follows: pc_io_port_adopt_next */
+	return port_adopt(io, prep, bound);
+}
+
+int pc_io_port_adopt_next(struct pc_io *io, struct pc_io_port_prep *prep, uint16_t after,
+			  union pc_pkt_addr *bound)
+{
+	struct pc_io_port *a;
+	uint16_t port;
+	int rc;
+
+	if (prep == NULL || !(prep->flags & PC_IO_PREP_F_NEXT))
+		return port_adopt(io, prep, bound);
+	a = pc_io__port(io, after);
+	if (a == NULL || prep->io != io)
+		return -EINVAL;
+	/* dpdk: the port after @after's when it is free, else any (port 0). The prepared port
+	 * holds no resource, so trying an address changes nothing until adopt succeeds. */
+	port = pc_io__addr_port(&a->local);
+	if (port != 0 && port != UINT16_MAX) {
+		pc_io__addr_set_port(&prep->local, (uint16_t)(port + 1));
+		rc = port_adopt(io, prep, bound);
+		if (rc != -EADDRINUSE)
+			return rc;
+	}
+	pc_io__addr_set_port(&prep->local, 0);
+	return port_adopt(io, prep, bound);
+}
+
+int pc_io_port_open(struct pc_io *io, const union pc_pkt_addr *local, union pc_pkt_addr *bound)
+{
+	struct pc_io_port_prep prep;
+	int rc;
+
+	if (local == NULL || pc_io__addr_len(local) == 0)
+		return -EINVAL;
+	/* Full table: say so before making a socket for nothing. */
+	if (io->nports == io->conf.max_ports)
+		return -EMFILE;
+	rc = pc_io_port_prepare(io, local, &prep);
+	if (rc < 0)
+		return rc;
+	rc = pc_io_port_adopt(io, &prep, bound);
+	if (rc < 0)
+		pc_io_port_discard(&prep);
+	return rc;
 }
 
 int pc_io_port_close(struct pc_io *io, uint16_t port)

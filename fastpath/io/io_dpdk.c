@@ -60,7 +60,7 @@
  * (tx_errors). The IPv4 header checksum is computed in software, and so is the UDP checksum:
  * RFC 768 would allow 0 over IPv4, but plain RTP has no other integrity check, and no virtual
  * device here offers the offload.
- * IPv6: port_open refuses it with -EAFNOSUPPORT; IPv6 frames are counted as unsupported.
+ * IPv6: port_prepare refuses it with -EAFNOSUPPORT; IPv6 frames are counted as unsupported.
  *
  * Limits. Frames one instance sent through net_ring to another are that instance's buffers
  * until received: drain the receiver before destroying the sender. fini closes the port: it
@@ -1402,17 +1402,33 @@ static void dpdk_wait(struct pc_io *io, uint64_t timeout_ns)
 	(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
-static int dpdk_port_open(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local)
+/* Any thread: check the address against the device's (set at create, never changed). The UDP
+ * port table is the owning thread's: the port is taken at adopt. */
+static int dpdk_port_prepare(struct pc_io *io, struct pc_io_port_prep *prep,
+			     const union pc_pkt_addr *local)
 {
-	struct dpdk_priv *dp = io->priv;
-	uint32_t port;
-
 	if (local->sa.sa_family != AF_INET)
 		return -EAFNOSUPPORT; /* IPv6 is not parsed or built by this backend */
 	if (local->in4.sin_addr.s_addr != htonl(INADDR_ANY) &&
-	    local->in4.sin_addr.s_addr != dp->ipv4)
+	    local->in4.sin_addr.s_addr != io->conf.dpdk_ipv4)
 		return -EADDRNOTAVAIL;
-	port = ntohs(local->in4.sin_port);
+	prep->fd = -1;
+	memset(&prep->local, 0, sizeof(prep->local));
+	prep->local.in4.sin_family = AF_INET;
+	prep->local.in4.sin_port = local->in4.sin_port;
+	prep->local.in4.sin_addr.s_addr = io->conf.dpdk_ipv4;
+	return 0;
+}
+
+/* Owning thread: take the UDP port asked for, or any free one of the dynamic range. */
+static int dpdk_port_adopt(struct pc_io *io, struct pc_io_port *p,
+			   const struct pc_io_port_prep *prep)
+{
+	struct dpdk_priv *dp = io->priv;
+	uint32_t port = ntohs(prep->local.in4.sin_port);
+
+	if (prep->local.sa.sa_family != AF_INET)
+		return -EINVAL;
 	if (port == 0) {
 		/* Any free port of the dynamic range, starting after the last one given. */
 		for (uint32_t k = 0; k < DPDK_EPH_COUNT; k++) {
@@ -1544,7 +1560,9 @@ const struct pc_io_ops pc_io_dpdk_ops = {
 	.name = "dpdk",
 	.init = dpdk_init,
 	.fini = dpdk_fini,
-	.port_open = dpdk_port_open,
+	.prepare_binds = 0,
+	.port_prepare = dpdk_port_prepare,
+	.port_adopt = dpdk_port_adopt,
 	.port_close = dpdk_port_close,
 	.rx_burst = dpdk_rx_burst,
 	.tx_burst = dpdk_tx_burst,

@@ -20,11 +20,20 @@ struct pc_io_port {
 /* The ops table every backend fills; the generic layer checks arguments and keeps ports. */
 struct pc_io_ops {
 	const char *name;
+	/* 1: port_prepare binds (takes the address then, as the kernel does); 0: port_adopt
+	 * takes it (dpdk), and pc_io_port_prepare_next leaves the choice to adopt. */
+	unsigned prepare_binds;
 	/* Start: self-test included. Returns 0 or -errno; prints nothing (the caller does). */
 	int (*init)(struct pc_io *io, char *why, size_t why_len);
 	void (*fini)(struct pc_io *io);
-	/* Open @p (id already assigned) at @local; fill p->local with what was bound. */
-	int (*port_open)(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local);
+	/* Any thread: make @prep (fd, local, flags; io and the rest already set) for @local,
+	 * touching nothing the owning thread changes. On failure, hold nothing. */
+	int (*port_prepare)(struct pc_io *io, struct pc_io_port_prep *prep,
+			    const union pc_pkt_addr *local);
+	/* Owning thread: start @p (id already assigned) from @prep; fill p->fd and p->local.
+	 * On failure, leave @prep as it was. No allocation. */
+	int (*port_adopt)(struct pc_io *io, struct pc_io_port *p,
+			  const struct pc_io_port_prep *prep);
 	void (*port_close)(struct pc_io *io, struct pc_io_port *p);
 	unsigned (*rx_burst)(struct pc_io *io, struct pc_pkt **pkts, unsigned n);
 	unsigned (*tx_burst)(struct pc_io *io, struct pc_pkt **pkts, unsigned n);
@@ -71,7 +80,21 @@ static inline unsigned pc_io__addr_len(const union pc_pkt_addr *a)
 	return 0;
 }
 
-/* Sockets helpers shared by the sockets and uring backends (io_sockets.c). */
+/* Sockets helpers shared by the sockets and uring backends (io_sockets.c). Any thread. */
 int pc_io__udp_socket(const union pc_pkt_addr *local, union pc_pkt_addr *bound);
+
+/* pc_io__addr_port / pc_io__addr_set_port - the port of an IPv4/IPv6 address, host order. */
+static inline uint16_t pc_io__addr_port(const union pc_pkt_addr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET ? a->in4.sin_port : a->in6.sin6_port);
+}
+
+static inline void pc_io__addr_set_port(union pc_pkt_addr *a, uint16_t port)
+{
+	if (a->sa.sa_family == AF_INET)
+		a->in4.sin_port = htons(port);
+	else
+		a->in6.sin6_port = htons(port);
+}
 
 #endif /* PC_IO_PVT_H */

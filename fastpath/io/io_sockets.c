@@ -116,11 +116,20 @@ static void sock_fini(struct pc_io *io)
 	io->priv = NULL;
 }
 
-static int sock_port_open(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local)
+/*
+ * Any thread: make and bind the socket, and register it with the epoll set already, with no
+ * events: EPOLL_CTL_ADD allocates in the kernel, so it happens here and not on the media
+ * thread; the epoll descriptor is set at init and never changes, and the kernel serialises
+ * epoll_ctl against the owner's epoll_wait. Until adopt turns EPOLLIN on, the socket is
+ * never reported (a UDP socket raises neither EPOLLERR nor EPOLLHUP); closing it (discard)
+ * takes it out of the set.
+ */
+static int sock_port_prepare(struct pc_io *io, struct pc_io_port_prep *prep,
+			     const union pc_pkt_addr *local)
 {
-	struct sock_priv *sp = io->priv;
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = p->id };
-	int fd = pc_io__udp_socket(local, &p->local);
+	const struct sock_priv *sp = io->priv;
+	struct epoll_event ev = { .events = 0, .data.u32 = 0 };
+	int fd = pc_io__udp_socket(local, &prep->local);
 
 	if (fd < 0)
 		return fd;
@@ -130,7 +139,24 @@ static int sock_port_open(struct pc_io *io, struct pc_io_port *p, const union pc
 		close(fd);
 		return rc;
 	}
-	p->fd = fd;
+	prep->fd = fd;
+	return 0;
+}
+
+/* Owning thread: report the socket under its port id from now on (EPOLL_CTL_MOD: no kernel
+ * allocation; a datagram that came before is reported at once). */
+static int sock_port_adopt(struct pc_io *io, struct pc_io_port *p,
+			   const struct pc_io_port_prep *prep)
+{
+	struct sock_priv *sp = io->priv;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = p->id };
+
+	if (prep->fd < 0)
+		return -EINVAL;
+	if (epoll_ctl(sp->epfd, EPOLL_CTL_MOD, prep->fd, &ev) < 0)
+		return -errno;
+	p->fd = prep->fd;
+	p->local = prep->local;
 	if (io->nports < SOCK_DIRECT_PORTS) /* nports counts the others: this one is next */
 		sp->direct[sp->ndirect++] = p->id;
 	return 0;
@@ -418,7 +444,9 @@ const struct pc_io_ops pc_io_sockets_ops = {
 	.name = "sockets",
 	.init = sock_init,
 	.fini = sock_fini,
-	.port_open = sock_port_open,
+	.prepare_binds = 1,
+	.port_prepare = sock_port_prepare,
+	.port_adopt = sock_port_adopt,
 	.port_close = sock_port_close,
 	.rx_burst = sock_rx_burst,
 	.tx_burst = sock_tx_burst,

@@ -711,14 +711,29 @@ static void uring_wait(struct pc_io *io, uint64_t timeout_ns)
 	uring_account(io, u);
 }
 
-static int uring_port_open(struct pc_io *io, struct pc_io_port *p, const union pc_pkt_addr *local)
+/* Any thread: make and bind the socket; nothing of the ring is touched. */
+static int uring_port_prepare(struct pc_io *io, struct pc_io_port_prep *prep,
+			      const union pc_pkt_addr *local)
 {
-	struct uring_priv *u = io->priv;
-	int fd = pc_io__udp_socket(local, &p->local);
+	int fd = pc_io__udp_socket(local, &prep->local);
 
+	(void)io;
 	if (fd < 0)
 		return fd;
-	p->fd = fd;
+	prep->fd = fd;
+	return 0;
+}
+
+/* Owning thread: take the socket; no system call. */
+static int uring_port_adopt(struct pc_io *io, struct pc_io_port *p,
+			    const struct pc_io_port_prep *prep)
+{
+	struct uring_priv *u = io->priv;
+
+	if (prep->fd < 0)
+		return -EINVAL;
+	p->fd = prep->fd;
+	p->local = prep->local;
 	/* Armed by the next fast-path call, on the media thread (see uring_enable). */
 	uring_arm_later(u, p->id);
 	return 0;
@@ -1231,7 +1246,9 @@ const struct pc_io_ops pc_io_uring_ops = {
 	.name = "uring",
 	.init = uring_init,
 	.fini = uring_fini,
-	.port_open = uring_port_open,
+	.prepare_binds = 1,
+	.port_prepare = uring_port_prepare,
+	.port_adopt = uring_port_adopt,
 	.port_close = uring_port_close,
 	.rx_burst = uring_rx_burst,
 	.tx_burst = uring_tx_burst,

@@ -20,7 +20,16 @@
  * packets carry the port they arrived on and the sender's address (pc_pkt.peer); packets to
  * send carry the port they leave from and the destination in the same fields.
  *
- * Thread context: the owning thread only. Allocates: pc_io_create() and pc_io_port_open().
+ * Opening a port comes in two halves, so that the socket work (socket(), bind(): system calls
+ * that allocate in the kernel) never runs on the media thread: pc_io_port_prepare() on any
+ * thread makes and binds the socket, pc_io_port_adopt() on the owning thread puts it in the
+ * port table and starts receiving on it. pc_io_port_open() does both, for callers that own the
+ * instance anyway (setup, tests).
+ *
+ * Thread context: the owning thread only, except pc_io_port_prepare(),
+ * pc_io_port_prepare_next() and pc_io_port_discard(): any thread, at any time between
+ * pc_io_create() and pc_io_destroy(), concurrently with the owner and with each other.
+ * Allocates: pc_io_create() and pc_io_port_prepare() (a socket: kernel memory).
  */
 #ifndef PC_IO_H
 #define PC_IO_H
@@ -107,13 +116,89 @@ struct pc_pkt_cache *pc_io_cache(const struct pc_io *io);
 uint32_t pc_io_max_ports(const struct pc_io *io);
 
 /*
- * pc_io_port_open - open a local UDP port.
+ * pc_io_port_open - open a local UDP port: pc_io_port_prepare() and pc_io_port_adopt() in one.
  * @local: borrowed; address and port to bind (port 0: any free port).
  * @bound: filled with the address actually bound (may be NULL).
  * Returns the port number (>= 1), or -EADDRINUSE, -EINVAL, -EMFILE (max_ports reached) or the
  * backend's -errno.
+ * Thread context: the owning thread. Allocates: a socket (sockets, uring).
  */
 int pc_io_port_open(struct pc_io *io, const union pc_pkt_addr *local, union pc_pkt_addr *bound);
+
+/*
+ * A port prepared for an I/O instance but not yet in its port table: the socket already bound
+ * (sockets, uring), or the address checked (dpdk, whose UDP ports are its own table's, taken
+ * at adopt). Owned by whoever holds it: hand it to pc_io_port_adopt() on the owning thread, or
+ * give it back with pc_io_port_discard(). All zeroes is an empty one (nothing to discard).
+ * Plain data: it may travel to the owning thread inside a message.
+ */
+struct pc_io_port_prep {
+	struct pc_io *io;	 /* the instance it was prepared for; NULL: empty */
+	int fd;			 /* sockets, uring: the bound socket; -1: none (dpdk) */
+	uint32_t flags;		 /* PC_IO_PREP_F_* */
+	union pc_pkt_addr local; /* as bound; dpdk: as asked (port 0: any, chosen at adopt) */
+};
+
+/* prep.flags: from pc_io_port_prepare_next(), the port is decided at adopt (dpdk). */
+#define PC_IO_PREP_F_NEXT 1u
+
+/*
+ * pc_io_port_prepare - the first half of pc_io_port_open(): make and bind the socket (sockets,
+ * uring: socket(), setsockopt(), bind(), getsockname(), and registration with the instance's
+ * epoll set, not yet reporting), or check the address (dpdk). Touches nothing of @io that the
+ * owning thread changes.
+ * @local: borrowed; address and port to bind (port 0: any free port).
+ * @prep: written; on success it holds the prepared port (the caller's until adopted or
+ * discarded), on failure it is empty.
+ * Returns 0, -EINVAL, -EADDRINUSE (sockets, uring: the address is taken; dpdk finds out at
+ * adopt), -EAFNOSUPPORT or -EADDRNOTAVAIL (dpdk), or the socket calls' -errno.
+ * Thread context: any thread. Allocates: a socket (sockets, uring).
+ */
+int pc_io_port_prepare(struct pc_io *io, const union pc_pkt_addr *local,
+		       struct pc_io_port_prep *prep);
+
+/*
+ * pc_io_port_prepare_next - prepare the port that follows @rtp's (an RTCP port: the RTP port
+ * + 1 when it is free, else any free port on the same address). Sockets and uring decide now;
+ * dpdk, whose ports are taken at adopt, marks @prep (PC_IO_PREP_F_NEXT) and decides in
+ * pc_io_port_adopt_next().
+ * @rtp: borrowed; a prepared, not yet adopted or discarded, port of @io.
+ * @prep: written, as by pc_io_port_prepare(). Returns as pc_io_port_prepare().
+ * Thread context: any thread. Allocates: a socket (sockets, uring).
+ */
+int pc_io_port_prepare_next(struct pc_io *io, const struct pc_io_port_prep *rtp,
+			    struct pc_io_port_prep *prep);
+
+/*
+ * pc_io_port_adopt - the second half of pc_io_port_open(): give @prep a slot in the port table
+ * and start receiving on it (sockets: the epoll registration starts reporting; uring: the
+ * multishot receive is queued by the next fast-path call; dpdk: the UDP port is taken, port 0
+ * picks a free one of the dynamic range).
+ * @prep: on success its contents are transferred to the port and @prep is left empty; on
+ * failure it is left as it was (the caller still holds it: discard it).
+ * @bound: filled with the address actually bound (may be NULL).
+ * Returns the port number (>= 1), -EINVAL (@prep empty or another instance's), -EMFILE
+ * (max_ports reached), or -EADDRINUSE (dpdk: the UDP port is taken).
+ * Thread context: the owning thread. Allocates: nothing; no socket call but one epoll_ctl
+ * (EPOLL_CTL_MOD, sockets).
+ */
+int pc_io_port_adopt(struct pc_io *io, struct pc_io_port_prep *prep, union pc_pkt_addr *bound);
+
+/*
+ * pc_io_port_adopt_next - pc_io_port_adopt() for a port from pc_io_port_prepare_next(): where
+ * it was left to adopt (PC_IO_PREP_F_NEXT), takes the port after open port @after's when free,
+ * else any free port. Otherwise the same as pc_io_port_adopt() (@after unused).
+ * Thread context: the owning thread. Allocates: nothing.
+ */
+int pc_io_port_adopt_next(struct pc_io *io, struct pc_io_port_prep *prep, uint16_t after,
+			  union pc_pkt_addr *bound);
+
+/*
+ * pc_io_port_discard - give back a prepared port that will not be adopted: close its socket.
+ * An empty @prep is ignored; @prep is left empty.
+ * Thread context: any thread. Allocates: nothing.
+ */
+void pc_io_port_discard(struct pc_io_port_prep *prep);
 
 /* pc_io_port_close - close a port. Packets already handed to the caller stay valid; datagrams
  * the backend received on it but not yet handed over are dropped. Returns 0 or -ENOENT. */

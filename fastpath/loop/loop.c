@@ -19,6 +19,21 @@ struct chan {
 	struct pc_loop_msg *msgs;
 };
 
+/*
+ * The ports a create command brings along, prepared by the control thread in
+ * pc_loop_cmd_commit/send (sockets made and bound there) and adopted by the loop. One per
+ * command message, at the message's index: it belongs to whoever holds the message, and
+ * travels with it (the command ring's release/acquire orders it like the message itself).
+ */
+struct loop_prep {
+	int32_t rc; /* 0, or why preparing failed: the loop answers CREATED with it */
+	uint32_t pad;
+	struct pc_io_port_prep port[2][2]; /* [leg][PC_RELAY_RTP, PC_RELAY_RTCP]; media: leg 0 */
+	/* rc < 0: where the ports made before the failure were bound (closed again), for the
+	 * CREATED event, as when the loop opened them itself */
+	union pc_pkt_addr failed[2][2];
+};
+
 enum stream_kind {
 	STREAM_RELAY = 0,
 	STREAM_MEDIA,
@@ -65,6 +80,8 @@ struct pc_loop {
 	uint32_t stopped;
 	struct chan cmd;
 	struct chan evt;
+	struct loop_prep *prep;	       /* one per command message (see struct loop_prep) */
+	struct pc_loop_msg *cmd_spare; /* control thread: a command pc_loop_cmd_send kept back */
 	struct pc_loop_stats st;
 	/* Packets to send, flushed after each stage of an iteration. */
 	struct pc_pkt *txq[PC_IO_BURST_MAX];
@@ -182,14 +199,108 @@ static void chan_release(struct chan *c, struct pc_loop_msg *m)
 	pc_ring_enqueue(c->free, m);
 }
 
+static bool is_create(uint32_t type)
+{
+	return type == PC_LOOP_CMD_RELAY_CREATE || type == PC_LOOP_CMD_MEDIA_CREATE;
+}
+
+static struct loop_prep *prep_of(struct pc_loop *l, const struct pc_loop_msg *m)
+{
+	return &l->prep[m - l->cmd.msgs];
+}
+
+static void prep_discard(struct loop_prep *lp)
+{
+	for (unsigned leg = 0; leg < 2; leg++)
+		for (unsigned k = 0; k < 2; k++)
+			pc_io_port_discard(&lp->port[leg][k]);
+}
+
+/*
+ * Control thread: make and bind the ports create command @m asks for (RTP, then RTCP: where
+ * asked, on the RTP port when muxed, else the RTP port + 1 when free, else any), so that the
+ * loop only adopts them. Returns 0, or -errno with nothing held.
+ */
+static int cmd_prepare(struct pc_loop *l, const struct pc_loop_msg *m, struct loop_prep *lp)
+{
+	bool relay = m->type == PC_LOOP_CMD_RELAY_CREATE;
+	int rc = 0;
+
+	memset(lp, 0, sizeof(*lp));
+	for (unsigned leg = 0; leg < (relay ? 2u : 1u); leg++) {
+		const union pc_pkt_addr *rtp = relay ? &m->u.relay.local_rtp[leg] :
+						       &m->u.media.local_rtp;
+		const union pc_pkt_addr *rtcp = relay ? &m->u.relay.local_rtcp[leg] :
+							&m->u.media.local_rtcp;
+		bool mux = relay ? (m->u.relay.leg[leg].flags & PC_RELAY_F_RTCP_MUX) != 0 :
+				   m->u.media.rtcp_mux != 0;
+		struct pc_io_port_prep *p = lp->port[leg];
+
+		rc = pc_io_port_prepare(l->io, rtp, &p[PC_RELAY_RTP]);
+		if (rc < 0)
+			break;
+		if (mux)
+			continue;
+		if (rtcp->sa.sa_family != 0)
+			rc = pc_io_port_prepare(l->io, rtcp, &p[PC_RELAY_RTCP]);
+		else
+			rc = pc_io_port_prepare_next(l->io, &p[PC_RELAY_RTP], &p[PC_RELAY_RTCP]);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		for (unsigned leg = 0; leg < 2; leg++)
+			for (unsigned k = 0; k < 2; k++)
+				if (lp->port[leg][k].io != NULL)
+					lp->failed[leg][k] = lp->port[leg][k].local;
+		prep_discard(lp);
+	}
+	return rc;
+}
+
 struct pc_loop_msg *pc_loop_cmd_reserve(struct pc_loop *l)
 {
-	return chan_reserve(&l->cmd);
+	struct pc_loop_msg *m = l->cmd_spare;
+
+	if (m == NULL)
+		return chan_reserve(&l->cmd);
+	l->cmd_spare = NULL;
+	memset(m, 0, sizeof(*m));
+	return m;
 }
 
 void pc_loop_cmd_commit(struct pc_loop *l, struct pc_loop_msg *m)
 {
+	if (m == l->cmd_spare) /* sent after all, without a new reserve */
+		l->cmd_spare = NULL;
+	if (is_create(m->type)) {
+		struct loop_prep *lp = prep_of(l, m);
+
+		/* A bad stream id is answered by the loop (-EINVAL): nothing to prepare. */
+		memset(lp, 0, sizeof(*lp));
+		if (m->stream < l->max_streams)
+			lp->rc = cmd_prepare(l, m, lp);
+	}
 	chan_commit(&l->cmd, m);
+}
+
+int pc_loop_cmd_send(struct pc_loop *l, struct pc_loop_msg *m)
+{
+	if (m == l->cmd_spare)
+		l->cmd_spare = NULL;
+	if (is_create(m->type)) {
+		struct loop_prep *lp = prep_of(l, m);
+		int rc = m->stream < l->max_streams ? cmd_prepare(l, m, lp) : -EINVAL;
+
+		if (rc < 0) {
+			/* Not sent: the message waits for the next reserve (the free ring has
+			 * one producer, the loop, so it does not go back there). */
+			l->cmd_spare = m;
+			return rc;
+		}
+	}
+	chan_commit(&l->cmd, m);
+	return 0;
 }
 
 struct pc_loop_msg *pc_loop_evt_poll(struct pc_loop *l)
@@ -236,7 +347,8 @@ int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf)
 		goto out_free_streams;
 	l->media_ids = calloc(l->max_streams, sizeof(*l->media_ids));
 	l->rtcp_view = calloc(1, sizeof(*l->rtcp_view));
-	if (l->media_ids == NULL || l->rtcp_view == NULL)
+	l->prep = calloc(nmsg, sizeof(*l->prep));
+	if (l->media_ids == NULL || l->rtcp_view == NULL || l->prep == NULL)
 		goto out_free_ports;
 	l->menv = (struct pc_media_env){ .send = media_send,
 					 .event = media_event,
@@ -260,6 +372,7 @@ out_fini_cmd:
 out_free_wheel:
 	pc_timer_wheel_destroy(l->wheel);
 out_free_ports:
+	free(l->prep);
 	free(l->media_ids);
 	free(l->rtcp_view);
 	free(l->ports);
@@ -293,14 +406,21 @@ static void stream_close_ports(struct pc_loop *l, struct loop_stream *s)
 
 void pc_loop_destroy(struct pc_loop *l)
 {
+	struct pc_loop_msg *m;
+
 	if (l == NULL)
 		return;
 	for (uint32_t i = 0; i < l->max_streams; i++)
 		if (l->streams[i].in_use)
 			stream_close_ports(l, &l->streams[i]);
+	/* Creates the loop never took still hold their prepared sockets. */
+	while ((m = chan_poll(&l->cmd)) != NULL)
+		if (is_create(m->type))
+			prep_discard(prep_of(l, m));
 	chan_fini(&l->evt);
 	chan_fini(&l->cmd);
 	pc_timer_wheel_destroy(l->wheel);
+	free(l->prep);
 	free(l->media_ids);
 	free(l->rtcp_view);
 	free(l->ports);
@@ -360,65 +480,53 @@ static void stream_timeout(struct pc_timer *t, void *arg, uint64_t now_ns)
 	pc_timer_arm(s->loop->wheel, t, now_ns + (limit / 10 ? limit / 10 : 1000000));
 }
 
-/* Bind @want (RTCP: family 0 means RTP port + 1 if free, else any). Returns the port id. */
-static int open_port(struct pc_loop *l, const union pc_pkt_addr *want, union pc_pkt_addr *bound)
+/*
+ * Loop thread: put the ports the control thread prepared for leg @leg into the I/O instance's
+ * port table (no socket call, no allocation: pc_io_port_adopt). ports[] gets their ids
+ * (RTCP = RTP when muxed), rtp_b and rtcp_b their addresses. Returns 0 or -errno; on failure
+ * what it adopted is in ports[] for the caller to close, and the rest is left in @lp to discard.
+ */
+static int adopt_leg(struct pc_loop *l, struct loop_prep *lp, unsigned leg, bool mux,
+		     uint16_t ports[2], union pc_pkt_addr *rtp_b, union pc_pkt_addr *rtcp_b)
 {
-	return pc_io_port_open(l->io, want, bound);
-}
+	int rc = pc_io_port_adopt(l->io, &lp->port[leg][PC_RELAY_RTP], rtp_b);
 
-static int open_rtcp(struct pc_loop *l, const union pc_pkt_addr *want, const union pc_pkt_addr *rtp,
-		     union pc_pkt_addr *bound)
-{
-	union pc_pkt_addr a;
-	int rc;
-
-	if (want->sa.sa_family != 0)
-		return open_port(l, want, bound);
-	a = *rtp;
-	if (a.sa.sa_family == AF_INET)
-		a.in4.sin_port = htons((uint16_t)(ntohs(rtp->in4.sin_port) + 1));
-	else
-		a.in6.sin6_port = htons((uint16_t)(ntohs(rtp->in6.sin6_port) + 1));
-	rc = open_port(l, &a, bound);
-	if (rc != -EADDRINUSE)
+	if (rc < 0)
 		return rc;
-	if (a.sa.sa_family == AF_INET)
-		a.in4.sin_port = 0;
-	else
-		a.in6.sin6_port = 0;
-	return open_port(l, &a, bound);
+	ports[PC_RELAY_RTP] = (uint16_t)rc;
+	if (mux) {
+		ports[PC_RELAY_RTCP] = ports[PC_RELAY_RTP];
+		*rtcp_b = *rtp_b;
+		return 0;
+	}
+	rc = pc_io_port_adopt_next(l->io, &lp->port[leg][PC_RELAY_RTCP], ports[PC_RELAY_RTP],
+				   rtcp_b);
+	if (rc < 0)
+		return rc;
+	ports[PC_RELAY_RTCP] = (uint16_t)rc;
+	return 0;
 }
 
 static void cmd_relay_create(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_ns)
 {
 	const struct pc_loop_relay_create *c = &cmd->u.relay;
 	struct loop_stream *s = &l->streams[cmd->stream];
+	struct loop_prep *lp = prep_of(l, cmd);
 	union pc_pkt_addr rtp_b[2] = { 0 }, rtcp_b[2] = { 0 };
 	uint16_t ports[2][2] = { { 0 } };
 	struct pc_loop_msg *m;
-	int rc = 0;
+	int rc = lp->rc;
 
-	if (s->in_use) {
+	for (unsigned leg = 0; leg < 2 && rc < 0; leg++) {
+		rtp_b[leg] = lp->failed[leg][PC_RELAY_RTP];
+		rtcp_b[leg] = lp->failed[leg][PC_RELAY_RTCP];
+	}
+	if (rc == 0 && s->in_use)
 		rc = -EEXIST;
-		goto out_event;
-	}
-	for (unsigned leg = 0; leg < 2 && rc == 0; leg++) {
-		rc = open_port(l, &c->local_rtp[leg], &rtp_b[leg]);
-		if (rc < 0)
-			break;
-		ports[leg][PC_RELAY_RTP] = (uint16_t)rc;
-		rc = 0;
-		if (c->leg[leg].flags & PC_RELAY_F_RTCP_MUX) {
-			ports[leg][PC_RELAY_RTCP] = ports[leg][PC_RELAY_RTP];
-			rtcp_b[leg] = rtp_b[leg];
-			continue;
-		}
-		rc = open_rtcp(l, &c->local_rtcp[leg], &rtp_b[leg], &rtcp_b[leg]);
-		if (rc < 0)
-			break;
-		ports[leg][PC_RELAY_RTCP] = (uint16_t)rc;
-		rc = 0;
-	}
+	for (unsigned leg = 0; leg < 2 && rc == 0; leg++)
+		rc = adopt_leg(l, lp, leg, (c->leg[leg].flags & PC_RELAY_F_RTCP_MUX) != 0,
+			       ports[leg], &rtp_b[leg], &rtcp_b[leg]);
+	prep_discard(lp); /* what was not adopted */
 	if (rc < 0) {
 		for (unsigned leg = 0; leg < 2; leg++)
 			for (unsigned k = 0; k < 2; k++)
@@ -492,28 +600,23 @@ static void cmd_media_create(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_
 {
 	const struct pc_loop_media_create *c = &cmd->u.media;
 	struct loop_stream *s = &l->streams[cmd->stream];
+	struct loop_prep *lp = prep_of(l, cmd);
 	union pc_pkt_addr rtp_b = { 0 }, rtcp_b = { 0 };
 	uint16_t ports[2] = { 0, 0 };
 	struct pc_loop_msg *m;
-	int rc = 0;
+	int rc = lp->rc;
 
-	if (s->in_use) {
+	if (rc < 0) {
+		rtp_b = lp->failed[0][PC_RELAY_RTP];
+		rtcp_b = lp->failed[0][PC_RELAY_RTCP];
+	}
+	if (rc == 0 && s->in_use)
 		rc = -EEXIST;
-		goto out_event;
-	}
-	rc = open_port(l, &c->local_rtp, &rtp_b);
+	if (rc == 0)
+		rc = adopt_leg(l, lp, 0, c->rtcp_mux != 0, ports, &rtp_b, &rtcp_b);
+	prep_discard(lp); /* what was not adopted */
 	if (rc < 0)
-		goto out_event;
-	ports[0] = (uint16_t)rc;
-	if (c->rtcp_mux) {
-		ports[1] = ports[0];
-		rtcp_b = rtp_b;
-	} else {
-		rc = open_rtcp(l, &c->local_rtcp, &rtp_b, &rtcp_b);
-		if (rc < 0)
-			goto out_close;
-		ports[1] = (uint16_t)rc;
-	}
+		goto out_close;
 	memset(s, 0, sizeof(*s));
 	rc = pc_media_init(&s->media, cmd->stream, &c->conf, ports[0], ports[1], &c->remote_rtp,
 			   &c->remote_rtcp, now_ns);
@@ -543,7 +646,8 @@ static void cmd_media_create(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_
 	goto out_event;
 
 out_close:
-	pc_io_port_close(l->io, ports[0]);
+	if (ports[0])
+		pc_io_port_close(l->io, ports[0]);
 	if (ports[1] && ports[1] != ports[0])
 		pc_io_port_close(l->io, ports[1]);
 out_event:
@@ -586,12 +690,9 @@ static void handle_cmd(struct pc_loop *l, struct pc_loop_msg *cmd, uint64_t now_
 		return;
 	}
 	if (cmd->stream >= l->max_streams) {
-		/* A create is answered by CREATED, so that what it lent comes back. */
-		evt_simple(l,
-			   cmd->type == PC_LOOP_CMD_RELAY_CREATE ||
-					   cmd->type == PC_LOOP_CMD_MEDIA_CREATE ?
-				   PC_LOOP_EVT_CREATED :
-				   PC_LOOP_EVT_ERROR,
+		/* A create is answered by CREATED, so that what it lent comes back (it has no
+		 * prepared ports: commit prepares none for a bad stream id). */
+		evt_simple(l, is_create(cmd->type) ? PC_LOOP_EVT_CREATED : PC_LOOP_EVT_ERROR,
 			   cmd->stream, -EINVAL);
 		return;
 	}
@@ -708,10 +809,11 @@ int pc_loop_poll(struct pc_loop *l, uint64_t now_ns)
 		type = cmd->type;
 		handle_cmd(l, cmd, now_ns);
 		chan_release(&l->cmd, cmd);
-		/* Creating a stream opens its ports (system calls, in the sockets and uring
-		 * backends): one per iteration, so that the packets of running streams wait for
-		 * at most one. */
-		if (type == PC_LOOP_CMD_RELAY_CREATE || type == PC_LOOP_CMD_MEDIA_CREATE)
+		/* Creating a stream sets up its endpoint or relay and adopts its ports (the
+		 * control thread made the sockets; sockets still makes one epoll_ctl per port):
+		 * one per iteration, so that the packets of running streams wait for at most
+		 * one. */
+		if (is_create(type))
 			break;
 	}
 	l->st.iterations++;

@@ -7,9 +7,11 @@
  * hand it to the stream, take the frames the endpoints' producers queued, send what the
  * streams produced in bursts, run the timers that are due (a timer wheel on CLOCK_MONOTONIC,
  * 1 ms ticks: media timeouts, the endpoints' playout ticks and RTCP), flush the backend, and
- * take a few commands. Nothing in an iteration
- * allocates, locks or blocks; creating a stream opens its ports (non-blocking socket calls in the
- * sockets and uring backends), so an iteration takes at most one create.
+ * take a few commands. Nothing in an iteration allocates, locks or blocks. A stream's ports are
+ * made on the control thread: pc_loop_cmd_commit() (or pc_loop_cmd_send()) of a create command
+ * prepares them (socket(), bind(): pc_io_port_prepare) before posting it, and the loop only
+ * adopts them into its I/O instance (pc_io_port_adopt: no socket call but one epoll_ctl MOD per
+ * port in the sockets backend); an iteration still takes at most one create.
  *
  * Control: another thread (the SIP thread, a test, the benchmark) talks to the loop only
  * through two SPSC channels of fixed-size messages: commands down (create, update, destroy a
@@ -22,7 +24,8 @@
  * share the channel: size it for them too).
  *
  * Thread context: pc_loop_create/destroy, the cmd_* and evt_* calls: the one control thread;
- * pc_loop_poll/run: the loop thread. Allocates: pc_loop_create() only.
+ * pc_loop_poll/run: the loop thread. Allocates: pc_loop_create() on the heap; the commit or
+ * send of a create command makes its sockets (kernel memory), on the control thread.
  */
 #ifndef PC_LOOP_H
 #define PC_LOOP_H
@@ -40,14 +43,14 @@ extern "C" {
 
 enum pc_loop_msg_type {
 	/* commands */
-	PC_LOOP_CMD_RELAY_CREATE = 1, /* u.relay: open the legs' ports, start relaying */
+	PC_LOOP_CMD_RELAY_CREATE = 1, /* u.relay: the legs' ports (made at commit), relay */
 	PC_LOOP_CMD_RELAY_REMOTE,     /* u.remote: set a leg's remote address (an endpoint's:
 				       * leg 0) */
 	PC_LOOP_CMD_STREAM_DESTROY,   /* close the stream's ports; final stats in the event
 				       * (an endpoint sends an RTCP BYE first) */
 	PC_LOOP_CMD_STREAM_STATS,     /* ask for the stream's counters */
 	PC_LOOP_CMD_STOP,	      /* pc_loop_run() returns */
-	PC_LOOP_CMD_MEDIA_CREATE,     /* u.media: open the ports, start an RTP endpoint */
+	PC_LOOP_CMD_MEDIA_CREATE,     /* u.media: the ports (made at commit), an RTP endpoint */
 	PC_LOOP_CMD_MEDIA_DIRECTION,  /* u.direction: hold (sendonly, inactive), resume */
 	PC_LOOP_CMD_MEDIA_DTMF,	      /* u.dtmf: send a key (RFC 4733) */
 	/* events */
@@ -124,7 +127,8 @@ enum pc_loop_idle {
 };
 
 struct pc_loop_conf {
-	struct pc_io *io;	/* borrowed; used only by the loop thread once running */
+	struct pc_io *io;	/* borrowed; the loop thread's once running (the control thread
+				 * only prepares ports on it: pc_io_port_prepare) */
 	uint32_t max_streams;	/* 0: 1024 */
 	uint32_t channel_msgs;	/* messages per channel; a power of two; 0: 256 */
 	uint32_t cmds_per_iter; /* commands taken per iteration; 0: 8 */
@@ -148,13 +152,32 @@ struct pc_loop_stats {
 struct pc_loop;
 
 int pc_loop_create(struct pc_loop **out, const struct pc_loop_conf *conf);
-/* pc_loop_destroy - close every stream's ports (the I/O instance stays the caller's). */
+/* pc_loop_destroy - close every stream's ports, and the sockets prepared for creates the loop
+ * never took (the I/O instance stays the caller's). After the loop thread has stopped. */
 void pc_loop_destroy(struct pc_loop *l);
 
-/* Control thread: commands. reserve returns a zeroed message or NULL when the channel is full;
- * commit sends it (transferred to the loop). */
+/* pc_loop_cmd_reserve - control thread: a zeroed command message (the caller's until commit or
+ * send), or NULL when the channel is full. Allocates nothing. */
 struct pc_loop_msg *pc_loop_cmd_reserve(struct pc_loop *l);
+
+/*
+ * pc_loop_cmd_commit - control thread: send @m (transferred to the loop). A create command's
+ * ports are prepared here, on the calling thread, from its local_* addresses (socket(),
+ * setsockopt(), bind(): pc_io_port_prepare; RTCP on the RTP port + 1 when free, else any,
+ * unless given or muxed); the loop adopts them. When they cannot be made, the command is
+ * sent all the same and the loop answers CREATED with that -errno (what it lent comes back
+ * as for any failed create). Never blocks. Allocates: a create's sockets (kernel memory).
+ */
 void pc_loop_cmd_commit(struct pc_loop *l, struct pc_loop_msg *m);
+
+/*
+ * pc_loop_cmd_send - pc_loop_cmd_commit(), but a create whose ports cannot be prepared (or with
+ * a stream id >= max_streams) is not sent: returns that -errno, nothing it lends is
+ * transferred, no socket stays open, and @m goes back to the channel (the next
+ * pc_loop_cmd_reserve() returns it). Returns 0 once sent (@m transferred). Never blocks.
+ * Thread context: the control thread. Allocates: a create's sockets (kernel memory).
+ */
+int pc_loop_cmd_send(struct pc_loop *l, struct pc_loop_msg *m);
 
 /* Control thread: events. poll returns the next event (borrowed until released) or NULL. */
 struct pc_loop_msg *pc_loop_evt_poll(struct pc_loop *l);

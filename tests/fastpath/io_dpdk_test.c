@@ -359,6 +359,74 @@ Test(io_dpdk, create_and_port_errors)
 	pc_io_destroy(io);
 }
 
+/* prepare (any thread) only checks the address; the UDP port is taken at adopt, on the owner:
+ * a taken port is found there, and the RTCP rule (RTP port + 1 when free, else any) is decided
+ * there from the RTP port adopted just before. */
+Test(io_dpdk, prepare_checks_and_adopt_takes_the_port)
+{
+	struct rte_ring *r1, *r2;
+	union pc_pkt_addr six, other = addr4(0x0a0000fe, 7000), want = addr4(0, PORT_A), b;
+	struct pc_io_port_prep p1, p2, rtp, rtcp;
+	struct pc_io *io;
+	int id, id_rtp;
+
+	eal_up_or_skip();
+	r1 = ring_new("r1");
+	r2 = ring_new("r2");
+	io = io_new(ring_port("p", r1, r2), IP_A, 512);
+
+	/* Given IPv6 and a foreign address / When prepared / Then refused, the prep empty */
+	memset(&six, 0, sizeof(six));
+	six.in6.sin6_family = AF_INET6;
+	cr_assert_eq(pc_io_port_prepare(io, &six, &p1), -EAFNOSUPPORT);
+	cr_assert_null(p1.io);
+	cr_assert_eq(pc_io_port_prepare(io, &other, &p1), -EADDRNOTAVAIL);
+
+	/* Given two preps of the same port / Then both prepare (no socket, no table entry), the
+	 * first adopts, the second finds the port taken at adopt and stays the caller's */
+	cr_assert_eq(pc_io_port_prepare(io, &want, &p1), 0);
+	cr_assert_eq(pc_io_port_prepare(io, &want, &p2), 0);
+	cr_assert_eq(p1.fd, -1);
+	cr_assert_eq(p1.local.in4.sin_addr.s_addr, htonl(IP_A));
+	id = pc_io_port_adopt(io, &p1, &b);
+	cr_assert_gt(id, 0);
+	cr_assert_eq(ntohs(b.in4.sin_port), PORT_A);
+	cr_assert_eq(pc_io_port_adopt(io, &p2, &b), -EADDRINUSE);
+	cr_assert_eq(p2.io, io);
+	pc_io_port_discard(&p2);
+	cr_assert_null(p2.io);
+
+	/* Given RTP on PORT_B (free) / When the next is prepared and adopted / Then PORT_B + 1 */
+	want = addr4(IP_A, PORT_B);
+	cr_assert_eq(pc_io_port_prepare(io, &want, &rtp), 0);
+	cr_assert_eq(pc_io_port_prepare_next(io, &rtp, &rtcp), 0);
+	cr_assert(rtcp.flags & PC_IO_PREP_F_NEXT, "dpdk decides the next port at adopt");
+	cr_assert_eq(pc_io_port_adopt(io, &rtcp, &b), -EINVAL, "needs the port it follows");
+	id_rtp = pc_io_port_adopt(io, &rtp, &b);
+	cr_assert_gt(id_rtp, 0);
+	cr_assert_gt(pc_io_port_adopt_next(io, &rtcp, (uint16_t)id_rtp, &b), 0);
+	cr_assert_eq(ntohs(b.in4.sin_port), PORT_B + 1);
+
+	/* Given RTP on PORT_A - 1, whose next (PORT_A) is taken / Then any port of the range */
+	want = addr4(IP_A, PORT_A - 1);
+	cr_assert_eq(pc_io_port_prepare(io, &want, &rtp), 0);
+	cr_assert_eq(pc_io_port_prepare_next(io, &rtp, &rtcp), 0);
+	id_rtp = pc_io_port_adopt(io, &rtp, &b);
+	cr_assert_gt(id_rtp, 0);
+	cr_assert_gt(pc_io_port_adopt_next(io, &rtcp, (uint16_t)id_rtp, &b), 0);
+	cr_assert_geq(ntohs(b.in4.sin_port), 49152);
+
+	/* Given RTP on any port / Then its next is the port after the one adopt picked */
+	want = addr4(0, 0);
+	cr_assert_eq(pc_io_port_prepare(io, &want, &rtp), 0);
+	cr_assert_eq(pc_io_port_prepare_next(io, &rtp, &rtcp), 0);
+	id_rtp = pc_io_port_adopt(io, &rtp, &b);
+	cr_assert_gt(id_rtp, 0);
+	cr_assert_gt(pc_io_port_adopt_next(io, &rtcp, (uint16_t)id_rtp, &other), 0);
+	cr_assert_eq(ntohs(other.in4.sin_port), ntohs(b.in4.sin_port) + 1);
+	pc_io_destroy(io);
+}
+
 Test(io_dpdk, pair_both_directions_with_arp)
 {
 	struct rte_ring *ab, *ba;

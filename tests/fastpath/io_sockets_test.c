@@ -13,9 +13,11 @@
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,6 +362,266 @@ Test(io_sockets, close_of_a_port_that_is_not_open)
 	/* And closing the open one works once */
 	cr_assert_eq(pc_io_port_close(io, (uint16_t)id), 0);
 	cr_assert_eq(pc_io_port_close(io, (uint16_t)id), -ENOENT);
+	pc_io_destroy(io);
+}
+
+/* --- prepare and adopt (a port made on one thread, taken by the owner) ---------------------- */
+
+/* Open descriptors of this process (/proc/self/fd), the directory's own not counted. */
+static int pc_test_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		cr_skip_test("no /proc/self/fd to count descriptors: %s", strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
+
+struct pc_test_preparer {
+	struct pc_io *io;
+	union pc_pkt_addr local;
+	struct pc_io_port_prep prep;
+	int rc;
+};
+
+static void *pc_test_prepare_thread(void *arg)
+{
+	struct pc_test_preparer *t = arg;
+
+	t->rc = pc_io_port_prepare(t->io, &t->local, &t->prep);
+	return NULL;
+}
+
+/* A port prepared on another thread, with @others ports open already (more than two: the
+ * backend polls through epoll; at most two: each socket directly). */
+static void pc_test_prepare_elsewhere_then_adopt(unsigned others)
+{
+	struct pc_io *io = pc_test_io_new(256, 8, 0);
+	struct pc_test_preparer t = { .io = io, .local = pc_test_loopback(AF_INET, 0) };
+	union pc_pkt_addr b, from, probe, prepared;
+	struct pc_pkt *pkts[4];
+	uint8_t msg[20];
+	pthread_t th;
+	unsigned got;
+	int fd, id, probe_fd;
+
+	for (unsigned i = 0; i < others; i++)
+		(void)pc_test_open(io, AF_INET, &b);
+	fd = pc_test_udp(AF_INET, &from);
+
+	/* Given a port prepared on another thread */
+	cr_assert_eq(pthread_create(&th, NULL, pc_test_prepare_thread, &t), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(t.rc, 0, "pc_io_port_prepare on another thread: %d", t.rc);
+	cr_assert_eq(t.prep.io, io);
+	cr_assert_geq(t.prep.fd, 0);
+	cr_assert_neq(pc_test_port_of(&t.prep.local), 0);
+	/* Then its address is bound already */
+	probe_fd = pc_test_udp_at(AF_INET, &t.prep.local, &probe);
+	cr_assert_eq(probe_fd, -EADDRINUSE, "binding a prepared port: %d", probe_fd);
+
+	/* When a datagram comes before it is adopted / Then the owner sees nothing yet */
+	pc_test_fill(msg, sizeof(msg), 7);
+	pc_test_sendto(fd, msg, sizeof(msg), &t.prep.local);
+	cr_assert_eq(pc_test_rx(io, pkts, 1, PC_TEST_QUIET_MS), 0);
+	cr_assert_eq(pc_test_io_stats(io).rx_errors, 0);
+
+	/* When the owner adopts it */
+	prepared = t.prep.local;
+	id = pc_io_port_adopt(io, &t.prep, &b);
+
+	/* Then it is a port like another, bound where it was prepared, and the datagram that
+	 * waited comes in on it */
+	cr_assert_geq(id, 1, "pc_io_port_adopt: %d", id);
+	cr_assert(pc_pkt_addr_equal(&b, &prepared), "bound where it was prepared");
+	cr_assert_null(t.prep.io, "an adopted prep is left empty");
+	cr_assert_eq(t.prep.fd, -1);
+	got = pc_test_rx(io, pkts, 1, PC_TEST_WAIT_MS);
+	cr_assert_eq(got, 1, "the datagram sent before adopt: %u", got);
+	cr_assert_eq(pkts[0]->port, id);
+	cr_assert_eq(pc_pkt_len(pkts[0]), sizeof(msg));
+	cr_assert_eq(memcmp(pc_pkt_data(pkts[0]), msg, sizeof(msg)), 0);
+	cr_assert(pc_pkt_addr_equal(&pkts[0]->peer, &from));
+	pc_pkt_free(pc_io_cache(io), pkts[0]);
+	/* And discarding the emptied prep closes nothing: the port still receives */
+	pc_io_port_discard(&t.prep);
+	pc_test_sendto(fd, msg, sizeof(msg), &b);
+	cr_assert_eq(pc_test_rx(io, pkts, 1, PC_TEST_WAIT_MS), 1);
+	cr_assert_eq(pkts[0]->port, id);
+	pc_pkt_free(pc_io_cache(io), pkts[0]);
+	pc_test_assert_no_leak(io);
+	close(fd);
+	pc_io_destroy(io);
+}
+
+Test(io_sockets, prepared_on_another_thread_adopted_by_the_owner_direct)
+{
+	pc_test_prepare_elsewhere_then_adopt(0);
+}
+
+Test(io_sockets, prepared_on_another_thread_adopted_by_the_owner_epoll)
+{
+	pc_test_prepare_elsewhere_then_adopt(3);
+}
+
+Test(io_sockets, discard_closes_the_prepared_socket)
+{
+	struct pc_io *io = pc_test_io_new(256, 8, 0);
+	union pc_pkt_addr local = pc_test_loopback(AF_INET, 0), probe;
+	struct pc_io_port_prep prep[4], empty;
+	int before = pc_test_fd_count(), fd;
+
+	/* Given four prepared ports */
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(pc_io_port_prepare(io, &local, &prep[i]), 0);
+	cr_assert_eq(pc_test_fd_count(), before + 4);
+
+	/* When discarded / Then their sockets are closed, their addresses free, and they are
+	 * empty (a second discard does nothing) */
+	for (unsigned i = 0; i < 4; i++) {
+		union pc_pkt_addr a = prep[i].local;
+
+		pc_io_port_discard(&prep[i]);
+		cr_assert_null(prep[i].io);
+		cr_assert_eq(prep[i].fd, -1);
+		pc_io_port_discard(&prep[i]);
+		fd = pc_test_udp_at(AF_INET, &a, &probe);
+		cr_assert_geq(fd, 0, "a discarded port's address is still bound: %d", fd);
+		close(fd);
+	}
+	cr_assert_eq(pc_test_fd_count(), before);
+
+	/* And an all-zero prep (fd 0) is empty: discarding it closes nothing */
+	memset(&empty, 0, sizeof(empty));
+	pc_io_port_discard(&empty);
+	pc_io_port_discard(NULL);
+	cr_assert_eq(pc_test_fd_count(), before);
+	/* And nothing was put in the port table */
+	cr_assert_eq(pc_io_port_close(io, 1), -ENOENT);
+	pc_io_destroy(io);
+}
+
+Test(io_sockets, prepare_errors_leave_the_prep_empty)
+{
+	struct pc_io *io = pc_test_io_new(256, 8, 0);
+	union pc_pkt_addr a, taken;
+	struct pc_io_port_prep prep;
+	int before = pc_test_fd_count(), fd = pc_test_udp(AF_INET, &taken);
+
+	/* Given a non-IP address, NULL, and an address a plain socket holds / When prepared /
+	 * Then -EINVAL, -EINVAL, -EADDRINUSE, each with the prep empty and no socket left */
+	memset(&a, 0, sizeof(a));
+	cr_assert_eq(pc_io_port_prepare(io, &a, &prep), -EINVAL);
+	cr_assert_null(prep.io);
+	cr_assert_eq(pc_io_port_prepare(io, NULL, &prep), -EINVAL);
+	cr_assert_eq(pc_io_port_prepare(io, &taken, &prep), -EADDRINUSE);
+	cr_assert_null(prep.io);
+	cr_assert_eq(prep.fd, -1);
+	cr_assert_eq(pc_io_port_adopt(io, &prep, NULL), -EINVAL, "adopting an empty prep");
+	close(fd);
+	cr_assert_eq(pc_test_fd_count(), before);
+	pc_io_destroy(io);
+}
+
+Test(io_sockets, prepare_next_takes_the_port_after_when_free)
+{
+	struct pc_io *io = pc_test_io_new(256, 8, 0);
+	union pc_pkt_addr local, b, probe;
+	struct pc_io_port_prep rtp, rtcp;
+	uint16_t p = 0;
+	int blocker, id;
+
+	/* Given an RTP port P whose P + 1 is free (found by trying) */
+	for (int tries = 0; tries < 50 && p == 0; tries++) {
+		local = pc_test_loopback(AF_INET, 0);
+		cr_assert_eq(pc_io_port_prepare(io, &local, &rtp), 0);
+		probe = rtp.local;
+		probe.in4.sin_port = htons((uint16_t)(pc_test_port_of(&rtp.local) + 1));
+		blocker = pc_test_udp_at(AF_INET, &probe, &b);
+		if (blocker >= 0) {
+			close(blocker);
+			p = pc_test_port_of(&rtp.local);
+		} else {
+			pc_io_port_discard(&rtp);
+		}
+	}
+	cr_assert_neq(p, 0, "no port with a free successor in 50 tries");
+
+	/* When the next is prepared / Then it is P + 1 */
+	cr_assert_eq(pc_io_port_prepare_next(io, &rtp, &rtcp), 0);
+	cr_assert_eq(pc_test_port_of(&rtcp.local), p + 1);
+	cr_assert_eq(rtcp.flags, 0u, "sockets decides at prepare");
+	/* And both adopt (adopt_next is adopt when nothing is left to decide) */
+	id = pc_io_port_adopt(io, &rtp, NULL);
+	cr_assert_geq(id, 1);
+	cr_assert_geq(pc_io_port_adopt_next(io, &rtcp, (uint16_t)id, &b), 1);
+	cr_assert_eq(pc_test_port_of(&b), p + 1);
+	pc_io_destroy(io);
+}
+
+Test(io_sockets, prepare_next_takes_any_port_when_the_next_is_taken)
+{
+	struct pc_io *io = pc_test_io_new(256, 8, 0), *io2 = pc_test_io_new(256, 8, 0);
+	union pc_pkt_addr local = pc_test_loopback(AF_INET, 0), next, b;
+	struct pc_io_port_prep rtp, rtcp, other;
+	int blocker;
+	uint16_t p;
+
+	/* Given an RTP port P whose P + 1 a plain socket holds */
+	cr_assert_eq(pc_io_port_prepare(io, &local, &rtp), 0);
+	p = pc_test_port_of(&rtp.local);
+	next = rtp.local;
+	next.in4.sin_port = htons((uint16_t)(p + 1));
+	blocker = pc_test_udp_at(AF_INET, &next, &b);
+	if (blocker < 0)
+		cr_skip_test("port %u + 1 is not free to hold: %s", p, strerror(-blocker));
+
+	/* When the next is prepared / Then it is another port on the same address */
+	cr_assert_eq(pc_io_port_prepare_next(io, &rtp, &rtcp), 0);
+	cr_assert_neq(pc_test_port_of(&rtcp.local), p + 1);
+	cr_assert_neq(pc_test_port_of(&rtcp.local), p);
+	cr_assert_eq(rtcp.local.in4.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	/* And a prep of another instance, or none, is refused */
+	cr_assert_eq(pc_io_port_prepare_next(io, NULL, &other), -EINVAL);
+	cr_assert_eq(pc_io_port_prepare_next(io2, &rtp, &other), -EINVAL);
+	cr_assert_null(other.io);
+	pc_io_port_discard(&rtp);
+	pc_io_port_discard(&rtcp);
+	close(blocker);
+	pc_io_destroy(io2);
+	pc_io_destroy(io);
+}
+
+Test(io_sockets, adopt_failure_leaves_the_prep_to_the_caller)
+{
+	struct pc_io *io = pc_test_io_new(256, 1, 0), *io2 = pc_test_io_new(256, 1, 0);
+	union pc_pkt_addr local = pc_test_loopback(AF_INET, 0), b;
+	struct pc_io_port_prep prep;
+	int id, before;
+
+	/* Given max_ports 1, taken, and a port prepared */
+	id = pc_test_open(io, AF_INET, &b);
+	before = pc_test_fd_count();
+	cr_assert_eq(pc_io_port_prepare(io, &local, &prep), 0);
+
+	/* When adopted into a full table, or into another instance / Then -EMFILE, -EINVAL, and
+	 * the prep still holds its socket */
+	cr_assert_eq(pc_io_port_adopt(io, &prep, &b), -EMFILE);
+	cr_assert_eq(pc_io_port_adopt(io2, &prep, &b), -EINVAL);
+	cr_assert_eq(prep.io, io);
+	cr_assert_eq(pc_test_fd_count(), before + 1);
+
+	/* When a slot frees / Then it adopts, in that slot */
+	cr_assert_eq(pc_io_port_close(io, (uint16_t)id), 0);
+	cr_assert_eq(pc_io_port_adopt(io, &prep, &b), 1);
+	cr_assert_eq(pc_test_fd_count(), before);
+	pc_io_destroy(io2);
 	pc_io_destroy(io);
 }
 

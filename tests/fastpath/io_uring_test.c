@@ -884,3 +884,73 @@ Test(io_uring, created_on_one_thread_run_on_another)
 	cr_assert_eq(t.got, PC_TEST_BURST);
 	pc_test_destroy_checked(t.io, NULL);
 }
+
+/* --- prepare and adopt ------------------------------------------------------------------------ */
+
+struct pc_test_preparer {
+	struct pc_io *io;
+	struct pc_io_port_prep prep[2];
+	int rc[2];
+};
+
+static void *pc_test_prepare_thread(void *arg)
+{
+	struct pc_test_preparer *t = arg;
+	union pc_pkt_addr lo = pc_test_addr4(0);
+
+	t->rc[0] = pc_io_port_prepare(t->io, &lo, &t->prep[0]);
+	t->rc[1] = t->rc[0] < 0 ? t->rc[0] :
+				  pc_io_port_prepare_next(t->io, &t->prep[0], &t->prep[1]);
+	return NULL;
+}
+
+/* Ports made on another thread while the ring runs (it has had its first call here), adopted by
+ * the ring's thread: a datagram sent to one before adopt is received after. */
+Test(io_uring, prepared_on_another_thread_adopted_by_the_owner)
+{
+	struct pc_test_preparer t = { .io = pc_test_io() };
+	struct pc_pkt_cache *c = pc_test_cache(t.io);
+	union pc_pkt_addr lo = pc_test_addr4(0), a_addr, bound[2], prepared[2];
+	struct pc_pkt *pkts[4];
+	uint16_t a = pc_test_open(t.io, &lo, &a_addr), id[2];
+	pthread_t th;
+
+	/* Given a running ring (first fast-path call made here) and two ports prepared on
+	 * another thread, the second the first's port + 1 or any */
+	pc_io_flush(t.io);
+	cr_assert_eq(pthread_create(&th, NULL, pc_test_prepare_thread, &t), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(t.rc[0], 0, "prepare: %d", t.rc[0]);
+	cr_assert_eq(t.rc[1], 0, "prepare_next: %d", t.rc[1]);
+	cr_assert_geq(t.prep[0].fd, 0);
+	cr_assert_geq(t.prep[1].fd, 0);
+	cr_assert_eq(t.prep[1].flags, 0u, "uring decides at prepare");
+	prepared[0] = t.prep[0].local;
+	prepared[1] = t.prep[1].local;
+
+	/* When a datagram is sent to the first before it is adopted, and both are adopted */
+	pkts[0] = pc_test_pkt(c, a, &prepared[0], 1, 100);
+	cr_assert_eq(pc_io_tx_burst(t.io, pkts, 1), 1);
+	pc_io_flush(t.io);
+	id[0] = (uint16_t)pc_io_port_adopt(t.io, &t.prep[0], &bound[0]);
+	id[1] = (uint16_t)pc_io_port_adopt_next(t.io, &t.prep[1], id[0], &bound[1]);
+
+	/* Then they are ports where they were prepared, and it comes in on the first */
+	cr_assert_geq(id[0], 1);
+	cr_assert_geq(id[1], 1);
+	cr_assert(pc_test_same_addr(&bound[0], &prepared[0]));
+	cr_assert(pc_test_same_addr(&bound[1], &prepared[1]));
+	cr_assert_eq(t.prep[0].fd, -1, "an adopted prep is left empty");
+	cr_assert_eq(pc_test_rx(t.io, pkts, 1), 1);
+	cr_assert_eq(pkts[0]->port, id[0]);
+	pc_test_check_payload(pkts[0], 1, 100);
+	pc_pkt_free(c, pkts[0]);
+	/* And the second receives too */
+	pkts[0] = pc_test_pkt(c, a, &bound[1], 2, 60);
+	cr_assert_eq(pc_io_tx_burst(t.io, pkts, 1), 1);
+	pc_io_flush(t.io);
+	cr_assert_eq(pc_test_rx(t.io, pkts, 1), 1);
+	cr_assert_eq(pkts[0]->port, id[1]);
+	pc_pkt_free(c, pkts[0]);
+	pc_test_destroy_checked(t.io, c);
+}
