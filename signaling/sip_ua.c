@@ -84,6 +84,12 @@ enum call_state {
 struct call {
 	enum call_state state;
 	unsigned num;
+	/* Lookup chains: by number, and by Call-ID once it has one. */
+	struct call *num_next;
+	struct call *cid_next;
+	uint32_t cid_hash;
+	bool cid_linked;
+	struct call *free_next;
 	unsigned acct;
 	bool outgoing;
 	struct dlg d;
@@ -156,6 +162,10 @@ struct pc_sip_ua {
 	struct acct acct[PC_SIP_UA_MAX_ACCOUNTS];
 	struct call *calls;
 	unsigned ncalls;
+	struct call *free_calls; /* free slots (a stack) */
+	unsigned nlive;		 /* slots in use */
+	struct call **num_buckets, **cid_buckets;
+	uint32_t nbuckets; /* a power of two */
 	unsigned next_call;
 	struct uac_req *reqs;
 	unsigned nreqs;
@@ -167,6 +177,11 @@ struct pc_sip_ua {
 	/* The earliest UA timer (registration, call timers): the calls are scanned only when it
 	 * is due, so that a poll costs nothing per idle call. */
 	uint64_t timers_due;
+	/* Scratch views, one per use that can be live at the same time (no function statics:
+	 * several UAs may run on several threads). */
+	struct pc_sip_msg rx_msg;  /* the message being received */
+	struct pc_sip_msg req_msg; /* a kept request parsed again (answer, reject, 487, 302) */
+	struct pc_sdp *sdp;	   /* a remote offer or answer (64 KiB: allocated) */
 };
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -265,23 +280,75 @@ static void trace(struct pc_sip_ua *ua, const char *dir, const struct ua_peer *p
 	fflush(f);
 }
 
+static uint32_t cid_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
 static struct call *call_by_num(struct pc_sip_ua *ua, unsigned num)
 {
-	for (unsigned i = 0; i < ua->ncalls; i++)
-		if (ua->calls[i].state != CS_FREE && ua->calls[i].num == num)
-			return &ua->calls[i];
+	for (struct call *c = ua->num_buckets[num & (ua->nbuckets - 1)]; c; c = c->num_next)
+		if (c->num == num && c->state != CS_FREE)
+			return c;
 	return NULL;
 }
 
+/* Links @c by its Call-ID (set once the dialog has one). */
+static void call_link_cid(struct pc_sip_ua *ua, struct call *c)
+{
+	struct call **b;
+
+	if (c->cid_linked)
+		return;
+	c->cid_hash = cid_hash(c->d.call_id, strlen(c->d.call_id));
+	b = &ua->cid_buckets[c->cid_hash & (ua->nbuckets - 1)];
+	c->cid_next = *b;
+	*b = c;
+	c->cid_linked = true;
+}
+
+static void unlink_from(struct call **head, struct call *c, bool by_num)
+{
+	for (struct call **pp = head; *pp; pp = by_num ? &(*pp)->num_next : &(*pp)->cid_next) {
+		if (*pp == c) {
+			*pp = by_num ? c->num_next : c->cid_next;
+			return;
+		}
+	}
+}
+
+/* Returns the slot of @c to the free stack (its lookups gone). */
+static void call_free(struct pc_sip_ua *ua, struct call *c)
+{
+	unlink_from(&ua->num_buckets[c->num & (ua->nbuckets - 1)], c, true);
+	if (c->cid_linked)
+		unlink_from(&ua->cid_buckets[c->cid_hash & (ua->nbuckets - 1)], c, false);
+	c->cid_linked = false;
+	if (c->inv_stx)
+		pc_sip_txn_set_user(c->inv_stx, NULL);
+	c->inv_stx = NULL;
+	c->state = CS_FREE;
+	c->free_next = ua->free_calls;
+	ua->free_calls = c;
+	ua->nlive--;
+}
+
+/* The calls with Call-ID @cid: iterate from the bucket, checking the id. */
+static struct call *cid_first(struct pc_sip_ua *ua, struct pc_sip_slice cid)
+{
+	return ua->cid_buckets[cid_hash(cid.p, cid.len) & (ua->nbuckets - 1)];
+}
+
+/* The calls alive besides @except (one hanging up counts until its BYE or CANCEL is done). */
 static unsigned active_calls(const struct pc_sip_ua *ua, const struct call *except)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < ua->ncalls; i++)
-		if (&ua->calls[i] != except && ua->calls[i].state != CS_FREE &&
-		    ua->calls[i].state != CS_ENDING)
-			n++;
-	return n;
+	return ua->nlive - (except && except->state != CS_FREE ? 1 : 0);
 }
 
 /* "user" -> sip:user@domain; "user@host" -> sip:user@host; a URI stays. */
@@ -672,51 +739,59 @@ static int respond_simple(struct pc_sip_ua *ua, struct pc_sip_txn *t, const stru
 
 static struct call *call_new(struct pc_sip_ua *ua, unsigned acct, bool outgoing)
 {
-	for (unsigned i = 0; i < ua->ncalls; i++) {
-		struct call *c = &ua->calls[i];
-		struct pc_sdp_neg *neg = c->neg;
+	struct call *c = ua->free_calls;
+	struct pc_sdp_neg *neg;
+	struct call **b;
 
-		if (c->state != CS_FREE)
+	if (!c)
+		return NULL;
+	/* The SDP state (64 KiB) is allocated on the slot's first use and kept with it. */
+	neg = c->neg ? c->neg : malloc(sizeof(*neg));
+	if (!neg)
+		return NULL;
+	ua->free_calls = c->free_next;
+	free(c->inv_req);
+	free(c->ok_msg);
+	free(c->ack_msg);
+	memset(c, 0, sizeof(*c));
+	c->neg = neg;
+	c->num = ++ua->next_call;
+	ua->nlive++;
+	b = &ua->num_buckets[c->num & (ua->nbuckets - 1)];
+	c->num_next = *b;
+	*b = c;
+	c->acct = acct;
+	c->outgoing = outgoing;
+	c->answer_at = c->noanswer_at = c->ok_retx_at = c->ok_giveup_at = NEVER;
+	c->se_refresh_at = c->se_expire_at = c->glare_at = c->end_at = NEVER;
+	rand_hex(c->d.ltag, 12);
+	c->d.lcseq = 1 + ((unsigned)rand() & 0xfff);
+	/* Media: our port pair and fresh SRTP keys for this call. */
+	c->caps = ua->acct[acct].c.caps;
+	for (unsigned m = 0; m < PC_SDP_MEDIA__COUNT; m++) {
+		if (!c->caps.port[m])
 			continue;
-		free(c->inv_req);
-		free(c->ok_msg);
-		free(c->ack_msg);
-		memset(c, 0, sizeof(*c));
-		c->neg = neg;
-		c->num = ++ua->next_call;
-		c->acct = acct;
-		c->outgoing = outgoing;
-		c->answer_at = c->noanswer_at = c->ok_retx_at = c->ok_giveup_at = NEVER;
-		c->se_refresh_at = c->se_expire_at = c->glare_at = c->end_at = NEVER;
-		rand_hex(c->d.ltag, 12);
-		c->d.lcseq = 1 + ((unsigned)rand() & 0xfff);
-		/* Media: our port pair and fresh SRTP keys for this call. */
-		c->caps = ua->acct[acct].c.caps;
-		for (unsigned m = 0; m < PC_SDP_MEDIA__COUNT; m++) {
-			if (!c->caps.port[m])
-				continue;
-			c->caps.port[m] = ua->next_rtp;
-			ua->next_rtp = (uint16_t)(ua->next_rtp + 2);
-			if (ua->next_rtp + 1 > ua->conf.rtp_port_max)
-				ua->next_rtp = ua->conf.rtp_port_min;
-		}
-		for (unsigned k = 0; k < c->caps.ncrypto; k++)
-			RAND_bytes(c->caps.crypto[k].key, sizeof(c->caps.crypto[k].key));
-		if (pc_sdp_neg_init(c->neg, &c->caps, (uint64_t)time(NULL) + c->num, NULL, 0) < 0)
-			return NULL;
-		c->state = outgoing ? CS_CALLING : CS_INCOMING;
-		return c;
+		c->caps.port[m] = ua->next_rtp;
+		ua->next_rtp = (uint16_t)(ua->next_rtp + 2);
+		if (ua->next_rtp + 1 > ua->conf.rtp_port_max)
+			ua->next_rtp = ua->conf.rtp_port_min;
 	}
-	return NULL;
+	for (unsigned k = 0; k < c->caps.ncrypto; k++)
+		RAND_bytes(c->caps.crypto[k].key, sizeof(c->caps.crypto[k].key));
+	c->state = outgoing ? CS_CALLING : CS_INCOMING;
+	if (pc_sdp_neg_init(c->neg, &c->caps, (uint64_t)time(NULL) + c->num, NULL, 0) < 0) {
+		call_free(ua, c);
+		return NULL;
+	}
+	return c;
 }
 
 static void call_end(struct pc_sip_ua *ua, struct call *c, unsigned code, const char *why)
 {
 	if (c->state == CS_FREE)
 		return;
-	c->state = CS_FREE;
 	c->inv_ctx = NULL;
-	c->inv_stx = NULL;
+	call_free(ua, c);
 	emit(ua, PC_SIP_UA_EV_ENDED, c, code, why);
 }
 
@@ -757,14 +832,14 @@ static int media_event(struct pc_sip_ua *ua, struct call *c, const struct pc_sdp
 static int sdp_answer(struct pc_sip_ua *ua, struct call *c, const struct pc_sip_msg *m, size_t *len,
 		      bool *ok)
 {
-	static struct pc_sdp offer; /* large; the UA is single-threaded */
+	struct pc_sdp *offer = ua->sdp;
 	struct pc_sdp_result res;
 	int rc;
 
 	*ok = false;
-	if (pc_sdp_parse(&offer, m->body.p, m->body.len, NULL, 0) < 0)
+	if (pc_sdp_parse(offer, m->body.p, m->body.len, NULL, 0) < 0)
 		return -EBADMSG;
-	rc = pc_sdp_neg_answer(c->neg, &offer, ua->body, sizeof(ua->body), len, &res, NULL, 0);
+	rc = pc_sdp_neg_answer(c->neg, offer, ua->body, sizeof(ua->body), len, &res, NULL, 0);
 	if (rc < 0)
 		return rc;
 	for (unsigned i = 0; i < res.nstreams; i++)
@@ -777,15 +852,15 @@ static int sdp_answer(struct pc_sip_ua *ua, struct call *c, const struct pc_sip_
 
 static int sdp_complete(struct pc_sip_ua *ua, struct call *c, const struct pc_sip_msg *m)
 {
-	static struct pc_sdp answer;
+	struct pc_sdp *answer = ua->sdp;
 	struct pc_sdp_result res;
 	int rc;
 
 	if (m->body.len == 0)
 		return -ENOENT;
-	if (pc_sdp_parse(&answer, m->body.p, m->body.len, NULL, 0) < 0)
+	if (pc_sdp_parse(answer, m->body.p, m->body.len, NULL, 0) < 0)
 		return -EBADMSG;
-	rc = pc_sdp_neg_complete(c->neg, &answer, &res, NULL, 0);
+	rc = pc_sdp_neg_complete(c->neg, answer, &res, NULL, 0);
 	if (rc < 0)
 		return rc;
 	media_event(ua, c, &res);
@@ -1031,6 +1106,7 @@ int pc_sip_ua_call(struct pc_sip_ua *ua, unsigned account, const char *target, u
 	if (!c)
 		return -ENOSPC;
 	rand_hex(c->d.call_id, 24);
+	call_link_cid(ua, c);
 	snprintf(c->d.luri, sizeof(c->d.luri), "sip:%s@%s", a->c.user, a->aor_host);
 	rc = target_uri(a, target, c->d.ruri, sizeof(c->d.ruri));
 	if (rc < 0)
@@ -1045,7 +1121,7 @@ int pc_sip_ua_call(struct pc_sip_ua *ua, unsigned account, const char *target, u
 		*num = c->num;
 	return 0;
 fail:
-	c->state = CS_FREE;
+	call_free(ua, c);
 	return rc;
 }
 
@@ -1273,9 +1349,7 @@ static void on_response(void *ctx, struct pc_sip_txn *t, void *user, const struc
 	if (!t) {
 		/* A 2xx retransmitted after the INVITE transaction: ACK it again (13.2.2.4). */
 		if (m->status >= 200 && m->status < 300 && sl_ieq(m->cseq_method, "INVITE")) {
-			for (unsigned i = 0; i < ua->ncalls; i++) {
-				struct call *c = &ua->calls[i];
-
+			for (struct call *c = cid_first(ua, m->call_id); c; c = c->cid_next) {
 				if (c->state != CS_FREE && c->ack_msg &&
 				    sl_eq_str(m->call_id, c->d.call_id)) {
 					struct ua_peer hop;
@@ -1390,13 +1464,17 @@ static void on_terminated(void *ctx, struct pc_sip_txn *t, void *user, enum pc_s
 			rq->used = false;
 		return;
 	}
-	if (!rq || !rq->used) {
-		/* A server transaction: drop the call's reference to it. */
-		for (unsigned i = 0; i < ua->ncalls; i++)
-			if (ua->calls[i].inv_stx == t)
-				ua->calls[i].inv_stx = NULL;
+	if (pc_sip_txn_kind(t) == PC_SIP_TXN_SERVER_INVITE ||
+	    pc_sip_txn_kind(t) == PC_SIP_TXN_SERVER_NON_INVITE) {
+		/* A server transaction: its user is the call it started, if any. */
+		struct call *c = user;
+
+		if (c && c->inv_stx == t)
+			c->inv_stx = NULL;
 		return;
 	}
+	if (!rq || !rq->used)
+		return;
 	if (why != PC_SIP_TXN_END_NORMAL) {
 		struct call *c = rq->call ? call_by_num(ua, rq->call) : NULL;
 
@@ -1465,9 +1543,7 @@ static struct call *call_for_request(struct pc_sip_ua *ua, const struct pc_sip_m
 	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_FROM, &from, NULL, 0) < 0 ||
 	    pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &to, NULL, 0) < 0)
 		return NULL;
-	for (unsigned i = 0; i < ua->ncalls; i++) {
-		struct call *c = &ua->calls[i];
-
+	for (struct call *c = cid_first(ua, m->call_id); c; c = c->cid_next) {
 		if (c->state == CS_FREE || !sl_eq_str(m->call_id, c->d.call_id))
 			continue;
 		if (to.has_tag && !sl_eq_str(to.tag, c->d.ltag))
@@ -1512,7 +1588,7 @@ static void forward_302(struct pc_sip_ua *ua, struct pc_sip_txn *t, const struct
 static int answer_call(struct pc_sip_ua *ua, struct call *c)
 {
 	struct acct *a = &ua->acct[c->acct];
-	static struct pc_sip_msg m;
+	struct pc_sip_msg *mp = &ua->req_msg;
 	struct resp_args r = { .code = 200,
 			       .contact = true,
 			       .a = a,
@@ -1527,12 +1603,12 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 	if (c->state != CS_INCOMING || !c->inv_stx)
 		return -EPROTO;
 	req = pc_sip_txn_request(c->inv_stx, &reqlen);
-	if (pc_sip_msg_parse(&m, req, reqlen, NULL, 0) < 0)
+	if (pc_sip_msg_parse(mp, req, reqlen, NULL, 0) < 0)
 		return -EBADMSG;
 	if (c->inv_has_offer) {
-		rc = sdp_answer(ua, c, &m, &blen, &ok);
+		rc = sdp_answer(ua, c, mp, &blen, &ok);
 		if (rc < 0 || !ok) {
-			respond_simple(ua, c->inv_stx, &m, 488, c->d.ltag);
+			respond_simple(ua, c->inv_stx, mp, 488, c->d.ltag);
 			call_end(ua, c, 488, "no common media");
 			return rc < 0 ? rc : -EPROTO;
 		}
@@ -1545,10 +1621,10 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 	{
 		struct pc_sip_session_expires se;
 		size_t n;
-		const char *v = hdr_value(&m, "Session-Expires", &n);
+		const char *v = hdr_value(mp, "Session-Expires", &n);
 
 		if (!v)
-			v = hdr_value(&m, "x", &n);
+			v = hdr_value(mp, "x", &n);
 		if (v && pc_sip_session_expires_parse(&se, v, n, NULL, 0) == 0 && se.delta) {
 			bool uac_refreshes = se.refresher != PC_SIP_REFRESHER_UAS;
 
@@ -1562,7 +1638,7 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 	r.totag = c->d.ltag;
 	r.body = ua->body;
 	r.bodylen = blen;
-	rc = build_response(ua, &m, &r, &len);
+	rc = build_response(ua, mp, &r, &len);
 	if (rc < 0)
 		return rc;
 	rc = pc_sip_txn_respond(c->inv_stx, ua->buf, len, ua->now);
@@ -1576,7 +1652,7 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 		memcpy(c->ok_msg, ua->buf, len);
 		c->ok_len = len;
 	}
-	c->ok_cseq = m.cseq;
+	c->ok_cseq = mp->cseq;
 	c->offer_in_2xx = !c->inv_has_offer;
 	c->ok_interval = t1_ms(ua);
 	c->ok_retx_at = ua->now + c->ok_interval;
@@ -1611,9 +1687,7 @@ static void incoming_invite(struct pc_sip_ua *ua, struct pc_sip_txn *t, const st
 			respond_simple(ua, t, m, 400, NULL);
 			return;
 		}
-		for (unsigned i = 0; i < ua->ncalls; i++) {
-			struct call *o = &ua->calls[i];
-
+		for (struct call *o = cid_first(ua, rp.call_id); o; o = o->cid_next) {
 			if (o->state == CS_FREE || !sl_eq_str(rp.call_id, o->d.call_id) ||
 			    !sl_eq_str(rp.to_tag, o->d.ltag) || !sl_eq_str(rp.from_tag, o->d.rtag))
 				continue;
@@ -1631,8 +1705,9 @@ static void incoming_invite(struct pc_sip_ua *ua, struct pc_sip_txn *t, const st
 	}
 	ua->stats.calls_in++;
 	c->inv_stx = t;
-	pc_sip_txn_set_user(t, NULL);
+	pc_sip_txn_set_user(t, c); /* a server transaction's user is its call */
 	dialog_from_request(c, m);
+	call_link_cid(ua, c);
 	c->d.confirmed = false;
 	c->inv_has_offer = has_sdp(m);
 	c->ok_peer = *peer; /* our 2xx is retransmitted where the INVITE came from */
@@ -1764,6 +1839,7 @@ static void incoming_refer(struct pc_sip_ua *ua, struct call *c, struct pc_sip_t
 		return;
 	}
 	rand_hex(n->d.call_id, 24);
+	call_link_cid(ua, n);
 	snprintf(n->d.luri, sizeof(n->d.luri), "sip:%s@%s", a->c.user, a->aor_host);
 	/* The target URI without its headers (Replaces goes in a header of its own). */
 	len = rt.target.uri_s.len;
@@ -1792,7 +1868,7 @@ static void incoming_refer(struct pc_sip_ua *ua, struct call *c, struct pc_sip_t
 			ua->conf.on_event(ua->conf.arg, &ev);
 	}
 	if (send_invite(ua, n, NULL, NULL) < 0) {
-		n->state = CS_FREE;
+		call_free(ua, n);
 		send_notify_frag(ua, c, 503, true);
 		return;
 	}
@@ -1879,16 +1955,16 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 			return;
 		}
 		respond_simple(ua, t, m, 200, NULL);
-		for (unsigned i = 0; i < ua->ncalls; i++) {
-			c = &ua->calls[i];
-			if (c->state == CS_INCOMING && c->inv_stx == inv) {
+		c = pc_sip_txn_user(inv);
+		{
+			if (c && c->state == CS_INCOMING && c->inv_stx == inv) {
 				const void *req;
 				size_t rl;
-				static struct pc_sip_msg im;
+				struct pc_sip_msg *im = &ua->req_msg;
 
 				req = pc_sip_txn_request(inv, &rl);
-				if (pc_sip_msg_parse(&im, req, rl, NULL, 0) == 0)
-					respond_simple(ua, inv, &im, 487, c->d.ltag);
+				if (pc_sip_msg_parse(im, req, rl, NULL, 0) == 0)
+					respond_simple(ua, inv, im, 487, c->d.ltag);
 				call_end(ua, c, 487, "cancelled");
 			}
 		}
@@ -1934,11 +2010,11 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 		if (c->state == CS_INCOMING && c->inv_stx) {
 			const void *req;
 			size_t rl;
-			static struct pc_sip_msg im;
+			struct pc_sip_msg *im = &ua->req_msg;
 
 			req = pc_sip_txn_request(c->inv_stx, &rl);
-			if (pc_sip_msg_parse(&im, req, rl, NULL, 0) == 0)
-				respond_simple(ua, c->inv_stx, &im, 487, c->d.ltag);
+			if (pc_sip_msg_parse(im, req, rl, NULL, 0) == 0)
+				respond_simple(ua, c->inv_stx, im, 487, c->d.ltag);
 		}
 		call_end(ua, c, 200, "remote hung up");
 		return;
@@ -2000,15 +2076,15 @@ static bool request_grammar_ok(const struct pc_sip_msg *m)
 static void on_recv(void *arg, const struct pc_sip_rx *rx)
 {
 	struct pc_sip_ua *ua = arg;
-	static struct pc_sip_msg m;
+	struct pc_sip_msg *mp = &ua->rx_msg;
 	struct pc_sip_uas_verdict v;
 	struct ua_peer peer = { .tp = rx->tp, .conn = rx->conn, .addr = rx->src };
 	int rc;
 
 	ua->stats.rx_msgs++;
 	trace(ua, "<-", &peer, rx->buf, rx->len);
-	rc = pc_sip_msg_parse(&m, rx->buf, rx->len, NULL, 0);
-	if (pc_sip_uas_verdict(&m, rc, &v) < 0)
+	rc = pc_sip_msg_parse(mp, rx->buf, rx->len, NULL, 0);
+	if (pc_sip_uas_verdict(mp, rc, &v) < 0)
 		return;
 	switch (v.action) {
 	case PC_SIP_UAS_PROCESS:
@@ -2020,7 +2096,7 @@ static void on_recv(void *arg, const struct pc_sip_rx *rx)
 		}
 		break;
 	case PC_SIP_UAS_DROP:
-		if (rc == 0 && m.is_request && sl_ieq(m.method, "ACK"))
+		if (rc == 0 && mp->is_request && sl_ieq(mp->method, "ACK"))
 			break; /* a good ACK goes to its dialog */
 		ua->stats.rx_bad++;
 		return;
@@ -2041,23 +2117,23 @@ static void on_recv(void *arg, const struct pc_sip_rx *rx)
 		}
 		if (rc < 0)
 			ua->stats.rx_bad++;
-		send_stateless(ua, &m, v.status, &peer, extra[0] ? extra : NULL);
+		send_stateless(ua, mp, v.status, &peer, extra[0] ? extra : NULL);
 		return;
 	}
 	}
-	if (m.is_request && !request_grammar_ok(&m)) {
+	if (mp->is_request && !request_grammar_ok(mp)) {
 		/* RFC 3261 8.2 / 21.4.1: a request whose URIs or name-addrs break the grammar. */
 		ua->stats.rx_bad++;
-		if (!sl_ieq(m.method, "ACK"))
-			send_stateless(ua, &m, 400, &peer, NULL);
+		if (!sl_ieq(mp->method, "ACK"))
+			send_stateless(ua, mp, 400, &peer, NULL);
 		return;
 	}
-	rc = pc_sip_txn_receive_msg(ua->txn, &m, rx->buf, m.msg_len ? m.msg_len : rx->len, &peer,
-				    rx->tp != PC_SIP_TP_UDP, ua->now);
+	rc = pc_sip_txn_receive_msg(ua->txn, mp, rx->buf, mp->msg_len ? mp->msg_len : rx->len,
+				    &peer, rx->tp != PC_SIP_TP_UDP, ua->now);
 	if (rc == -ENOSPC)
-		send_stateless(ua, &m, 503, &peer, NULL);
-	else if (rc == -EBADMSG && m.is_request && !sl_ieq(m.method, "ACK"))
-		send_stateless(ua, &m, 400, &peer, NULL);
+		send_stateless(ua, mp, 503, &peer, NULL);
+	else if (rc == -EBADMSG && mp->is_request && !sl_ieq(mp->method, "ACK"))
+		send_stateless(ua, mp, 400, &peer, NULL);
 }
 
 /* ---- registration ----------------------------------------------------------------------- */
@@ -2132,20 +2208,21 @@ int pc_sip_ua_answer(struct pc_sip_ua *ua, unsigned num)
 int pc_sip_ua_reject(struct pc_sip_ua *ua, unsigned num, unsigned code)
 {
 	struct call *c = ua ? call_by_num(ua, num) : NULL;
-	static struct pc_sip_msg m;
+	struct pc_sip_msg *mp;
 	const void *req;
 	size_t len;
 
 	if (!c)
 		return -ENOENT;
+	mp = &ua->req_msg;
 	if (c->state != CS_INCOMING || !c->inv_stx)
 		return -EPROTO;
 	if (code < 300 || code > 699)
 		code = 486;
 	ua->now = mono_ms();
 	req = pc_sip_txn_request(c->inv_stx, &len);
-	if (pc_sip_msg_parse(&m, req, len, NULL, 0) == 0)
-		respond_simple(ua, c->inv_stx, &m, code, c->d.ltag);
+	if (pc_sip_msg_parse(mp, req, len, NULL, 0) == 0)
+		respond_simple(ua, c->inv_stx, mp, code, c->d.ltag);
 	call_end(ua, c, code, "rejected");
 	return 0;
 }
@@ -2312,11 +2389,9 @@ int pc_sip_ua_transfer_replace(struct pc_sip_ua *ua, unsigned num, unsigned othe
 
 enum pc_sip_ua_call_state pc_sip_ua_call_state(const struct pc_sip_ua *ua, unsigned num)
 {
-	for (unsigned i = 0; ua && i < ua->ncalls; i++) {
-		const struct call *c = &ua->calls[i];
+	const struct call *c = ua ? call_by_num((struct pc_sip_ua *)ua, num) : NULL;
 
-		if (c->state == CS_FREE || c->num != num)
-			continue;
+	if (c) {
 		switch (c->state) {
 		case CS_CALLING:
 			return PC_SIP_UA_CALL_CALLING;
@@ -2399,15 +2474,14 @@ static uint64_t ua_timers(struct pc_sip_ua *ua)
 			answer_call(ua, c);
 		}
 		if (c->noanswer_at <= ua->now && c->state == CS_INCOMING && c->inv_stx) {
-			static struct pc_sip_msg m;
+			struct pc_sip_msg *m = &ua->req_msg;
 			const void *req;
 			size_t len;
 
 			c->noanswer_at = NEVER;
 			req = pc_sip_txn_request(c->inv_stx, &len);
-			if (pc_sip_msg_parse(&m, req, len, NULL, 0) == 0)
-				forward_302(ua, c->inv_stx, &m, c,
-					    ua->acct[c->acct].c.noanswer_fwd);
+			if (pc_sip_msg_parse(m, req, len, NULL, 0) == 0)
+				forward_302(ua, c->inv_stx, m, c, ua->acct[c->acct].c.noanswer_fwd);
 			continue;
 		}
 		if (c->ok_retx_at <= ua->now && c->ok_msg) {
@@ -2540,20 +2614,36 @@ int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 	ua->next_rtp = (uint16_t)(ua->conf.rtp_port_min & ~1u);
 	ua->timers_due = NEVER;
 	ua->ncalls = ua->conf.max_calls;
+	ua->sdp = malloc(sizeof(*ua->sdp));
 	ua->calls = calloc(ua->ncalls, sizeof(*ua->calls));
 	ua->nreqs = ua->ncalls * 4 + PC_SIP_UA_MAX_ACCOUNTS * 2;
 	ua->reqs = calloc(ua->nreqs, sizeof(*ua->reqs));
 	rc = -ENOMEM;
-	if (!ua->calls || !ua->reqs)
+	if (!ua->calls || !ua->reqs || !ua->sdp)
 		goto fail;
-	for (unsigned i = 0; i < ua->ncalls; i++) {
-		ua->calls[i].neg = calloc(1, sizeof(struct pc_sdp_neg));
-		if (!ua->calls[i].neg)
+	ua->nbuckets = 16;
+	while (ua->nbuckets < 2 * ua->ncalls)
+		ua->nbuckets *= 2;
+	ua->num_buckets = calloc(ua->nbuckets, sizeof(*ua->num_buckets));
+	ua->cid_buckets = calloc(ua->nbuckets, sizeof(*ua->cid_buckets));
+	if (!ua->num_buckets || !ua->cid_buckets)
+		goto fail;
+	for (unsigned i = ua->ncalls; i-- > 0;) {
+		ua->calls[i].free_next = ua->free_calls;
+		ua->free_calls = &ua->calls[i];
+	}
+	/* The media capabilities are checked once here (each call starts its SDP from them). */
+	{
+		struct pc_sdp_neg *probe = malloc(sizeof(*probe));
+
+		rc = probe ? 0 : -ENOMEM;
+		for (unsigned i = 0; rc == 0 && i < conf->naccounts; i++)
+			if (conf->account[i].enable)
+				rc = pc_sdp_neg_init(probe, &conf->account[i].caps, 1, NULL, 0);
+		free(probe);
+		if (rc < 0)
 			goto fail;
 	}
-	rc = pc_sdp_neg_init(ua->calls[0].neg, &conf->account[0].caps, 1, NULL, 0);
-	if (rc < 0)
-		goto fail;
 
 	tc.arg = ua;
 	rc = pc_sip_transport_create(&ua->tp, &tc);
@@ -2595,8 +2685,8 @@ int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 			/* Through a local buffer: GCC cannot tell the fields of *ua apart. */
 			char host_buf[sizeof(a->aor_host)];
 			int n = a->c.domain[0] ? snprintf(host_buf, sizeof(host_buf), "%.127s",
-							  a->c.domain)
-					       : snprintf(host_buf, sizeof(host_buf), "%.63s:%u",
+							  a->c.domain) :
+						 snprintf(host_buf, sizeof(host_buf), "%.63s:%u",
 							  ua->conf.local_ip, ua->port);
 
 			if (n < 0)
@@ -2634,6 +2724,9 @@ void pc_sip_ua_destroy(struct pc_sip_ua *ua)
 		free(ua->calls[i].ack_msg);
 	}
 	free(ua->calls);
+	free(ua->num_buckets);
+	free(ua->cid_buckets);
 	free(ua->reqs);
+	free(ua->sdp);
 	free(ua);
 }
