@@ -67,7 +67,8 @@ pc_it_kamailio() {
 	setsid kamailio -DD -E -f "$PC_IT_DIR/kamailio.cfg" -Y "$PC_IT_TMP/kamailio" \
 		-w "$PC_IT_TMP/kamailio" -m 64 -M 8 \
 		-A PC_PORT="$PC_IT_KPORT" -A PC_PASSWORD="\"$PC_IT_PASSWORD\"" \
-		-A PC_REALM="\"$PC_IT_REALM\"" >"$PC_IT_TMP/kamailio.log" 2>&1 &
+		-A PC_REALM="\"$PC_IT_REALM\"" -A PC_AUTH_ALG="\"${PC_IT_AUTH_ALG:-MD5}\"" \
+		>"$PC_IT_TMP/kamailio.log" 2>&1 &
 	PC_IT_PIDS+=($!)
 	local i
 	for i in $(seq 1 50); do

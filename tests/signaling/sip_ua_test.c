@@ -505,6 +505,157 @@ Test(sip_ua, session_timer_uas_refreshes, .timeout = 30)
 	session_timer_case(session_timer_2s_uas_refreshes);
 }
 
+/* ---- registration against a registrar played by the test -------------------------------- */
+
+static int g_reg_port;
+
+static void to_registrar(struct pc_sip_ua_conf *c)
+{
+	snprintf(c->account[0].domain, sizeof(c->account[0].domain), "127.0.0.1");
+	c->account[0].port = (uint16_t)g_reg_port;
+	snprintf(c->account[0].password, sizeof(c->account[0].password), "pw");
+	c->account[0].expires_s = 60;
+	c->account[0].retry_s = 1;
+}
+
+/* Waits up to @ms for a request on @fd; returns its length (0: none), the source in @from. */
+static size_t recv_req(int fd, char *buf, size_t cap, struct sockaddr_in *from, unsigned ms,
+		       struct party *p)
+{
+	uint64_t end = ms_now() + ms;
+	socklen_t fl = sizeof(*from);
+
+	while (ms_now() < end) {
+		ssize_t n = recvfrom(fd, buf, cap - 1, MSG_DONTWAIT, (struct sockaddr *)from, &fl);
+
+		if (n > 0) {
+			buf[n] = 0;
+			return (size_t)n;
+		}
+		pc_sip_ua_poll(p->ua, 2);
+	}
+	return 0;
+}
+
+/* Answers the request in @req with @status and @extra headers (CRLF-ended lines). */
+static void reply(int fd, const char *req, size_t len, const struct sockaddr_in *to,
+		  unsigned status, const char *extra)
+{
+	struct pc_sip_msg m;
+	char out[4096];
+	int n;
+
+	cr_assert_eq(pc_sip_msg_parse(&m, req, len, NULL, 0), 0);
+	n = snprintf(out, sizeof(out), "SIP/2.0 %u X\r\n", status);
+	for (unsigned i = 0; i < m.nheaders; i++) {
+		const struct pc_sip_header *h = &m.headers[i];
+
+		if (h->id == PC_SIP_HDR_VIA || h->id == PC_SIP_HDR_FROM ||
+		    h->id == PC_SIP_HDR_CALL_ID || h->id == PC_SIP_HDR_CSEQ)
+			n += snprintf(out + n, sizeof(out) - (size_t)n, "%s: %.*s\r\n",
+				      pc_sip_hdr_name(h->id), (int)h->value.len, h->value.p);
+		if (h->id == PC_SIP_HDR_TO)
+			n += snprintf(out + n, sizeof(out) - (size_t)n, "To: %.*s;tag=reg1\r\n",
+				      (int)h->value.len, h->value.p);
+	}
+	n += snprintf(out + n, sizeof(out) - (size_t)n, "%sContent-Length: 0\r\n\r\n",
+		      extra ? extra : "");
+	cr_assert_eq(sendto(fd, out, (size_t)n, 0, (const struct sockaddr *)to, sizeof(*to)), n);
+}
+
+Test(sip_ua, register_digest_refresh_before_expiry_and_retry_after_failure, .timeout = 30)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET }, from;
+	socklen_t ml = sizeof(me);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static char req[8192];
+	struct party a;
+	size_t n;
+	uint64_t t0;
+	int i;
+
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	getsockname(fd, (struct sockaddr *)&me, &ml);
+	g_reg_port = ntohs(me.sin_port);
+	party_init(&a, "alice", to_registrar);
+	cr_assert_eq(pc_sip_ua_register(a.ua, 1), 0);
+
+	/* Given a digest challenge (SHA-256 and MD5 offered), the UA answers the stronger */
+	n = recv_req(fd, req, sizeof(req), &from, 2000, &a);
+	cr_assert_gt(n, 0);
+	cr_assert(strncmp(req, "REGISTER sip:127.0.0.1 SIP/2.0", 30) == 0, "%s", req);
+	cr_assert(strstr(req, "Expires: 60"), "%s", req);
+	reply(fd, req, n, &from, 401,
+	      "WWW-Authenticate: Digest realm=\"t\", nonce=\"n1\", qop=\"auth\", algorithm=MD5\r\n"
+	      "WWW-Authenticate: Digest realm=\"t\", nonce=\"n2\", qop=\"auth\", "
+	      "algorithm=SHA-256\r\n");
+	n = recv_req(fd, req, sizeof(req), &from, 2000, &a);
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(req, "Authorization: Digest "), "%s", req);
+	cr_assert(strstr(req, "algorithm=SHA-256"), "%s", req);
+	cr_assert(strstr(req, "nonce=\"n2\""), "%s", req);
+	cr_assert(strstr(req, "nc=00000001"), "%s", req);
+	/* When the registrar grants 4 s */
+	reply(fd, req, n, &from, 200, "Contact: <sip:alice@127.0.0.1>;expires=4\r\n");
+	t0 = ms_now();
+	i = pump_until((struct party *[]){ &a }, 1, &a, PC_SIP_UA_EV_REGISTERED, 0, 1000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].expires, 4);
+	/* Then it refreshes before expiry (at half the lifetime), the same Call-ID */
+	n = recv_req(fd, req, sizeof(req), &from, 4000, &a);
+	cr_assert_gt(n, 0);
+	cr_assert_geq(ms_now() - t0, 1500);
+	cr_assert_lt(ms_now() - t0, 3500, "refresh after %llu ms",
+		     (unsigned long long)(ms_now() - t0));
+	cr_assert(strncmp(req, "REGISTER ", 9) == 0);
+	/* When the refresh fails (503), Then reg-failed and a retry after retry_s (1 s) */
+	reply(fd, req, n, &from, 503, NULL);
+	t0 = ms_now();
+	i = pump_until((struct party *[]){ &a }, 1, &a, PC_SIP_UA_EV_REG_FAILED, 0, 1000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(a.ev[i].code, 503);
+	n = recv_req(fd, req, sizeof(req), &from, 3000, &a);
+	cr_assert_gt(n, 0, "no retry");
+	cr_assert_geq(ms_now() - t0, 800);
+	party_fini(&a);
+	close(fd);
+}
+
+static void two_accounts(struct pc_sip_ua_conf *c)
+{
+	c->naccounts = 2;
+	c->account[1] = c->account[0];
+	snprintf(c->account[1].user, sizeof(c->account[1].user), "bob2");
+}
+
+Test(sip_ua, several_accounts_incoming_goes_to_the_called_one)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2, call;
+	char uri[160];
+	int i;
+
+	party_init(&a, "alice", NULL);
+	party_init(&b, "bob", two_accounts);
+	snprintf(uri, sizeof(uri), "sip:bob2@127.0.0.1:%u", pc_sip_ua_port(b.ua));
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, uri, &call), 0);
+	i = pump_until(all, nall, &b, PC_SIP_UA_EV_INCOMING, 1, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(b.ev[i].account, 2);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, b.uri, &call), 0);
+	i = pump_until(all, nall, &b, PC_SIP_UA_EV_INCOMING, 2, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(b.ev[i].account, 1);
+	/* and an outgoing call from account 2 is from bob2 */
+	cr_assert_eq(pc_sip_ua_call(b.ua, 2, a.uri, &call), 0);
+	i = pump_until(all, nall, &a, PC_SIP_UA_EV_INCOMING, 0, 3000);
+	cr_assert_geq(i, 0);
+	party_fini(&a);
+	party_fini(&b);
+}
+
 /* ---- robustness: the torture messages to a running UA --------------------------------------- */
 
 /* The status of the best response on @fd within @ms, 0 for none: a 100 is kept only until a 180
