@@ -53,7 +53,8 @@ void pc_cli_sip_ua_help(FILE *f)
 		"user_name, password, sip_server_host/port, sip_listen_port, transport,\n"
 		"auto_answer, always_fwd/busy_fwd/timeout_fwd, dnd, session_timer;\n"
 		"call_waiting.enable, sip.rfc2543_hold, network.port.min/max_rtpport;\n"
-		"phonecore.sip.listen_ip, phonecore.sip.ring_ms) and plays the steps in order,\n"
+		"phonecore.sip.listen_ip, .ring_ms, .tls_cert/.tls_key/.tls_ca/.tls_verify/.tls_port)\n"
+		"and plays the steps in order,\n"
 		"printing one line per event ('established call=1', 'ended call=1 code=486').\n\n"
 		"steps (CALL is a call number, 1 for the first call made or received; default:\n"
 		"the last one):\n"
@@ -413,6 +414,18 @@ static int conf_from_config(const struct pc_config *cfg, struct pc_sip_ua_conf *
 	uc->t4_ms = (uint32_t)(cfg_double(cfg, "account.1.advanced.timer_t4") * 1000);
 	uc->port = (uint16_t)cfg_int(cfg, "account.1.sip_listen_port");
 	uc->listen_tcp = true;
+	{
+		static char cert[256], pkey[256], ca[256];
+
+		cfg_str(cfg, "phonecore.sip.tls_cert", cert, sizeof(cert));
+		cfg_str(cfg, "phonecore.sip.tls_key", pkey, sizeof(pkey));
+		cfg_str(cfg, "phonecore.sip.tls_ca", ca, sizeof(ca));
+		uc->tls_cert_file = cert[0] ? cert : NULL;
+		uc->tls_key_file = pkey[0] ? pkey : NULL;
+		uc->tls_ca_file = ca[0] ? ca : NULL;
+		uc->tls_verify = cfg_bool(cfg, "phonecore.sip.tls_verify");
+		uc->tls_port = (uint16_t)cfg_int(cfg, "phonecore.sip.tls_port");
+	}
 	for (unsigned x = 1; x <= PC_SIP_UA_MAX_ACCOUNTS; x++) {
 		struct pc_sip_ua_account_conf *a = &uc->account[x - 1];
 

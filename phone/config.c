@@ -162,6 +162,11 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_INT("phonecore.media.max_streams", "1024", 1, 100000),
 	K_IPV4("phonecore.sip.listen_ip", "127.0.0.1"),
 	K_INT("phonecore.sip.ring_ms", "6000", 100, 60000),
+	K_STR("phonecore.sip.tls_cert", ""),
+	K_STR("phonecore.sip.tls_key", ""),
+	K_STR("phonecore.sip.tls_ca", ""),
+	K_BOOL("phonecore.sip.tls_verify", "1"),
+	K_INT("phonecore.sip.tls_port", "0", 0, 65535),
 };
 
 /*

@@ -112,9 +112,15 @@ struct pc_sip_ua_event {
 typedef void (*pc_sip_ua_event_h)(void *arg, const struct pc_sip_ua_event *ev);
 
 struct pc_sip_ua_conf {
-	char local_ip[64];	      /* address we listen on and advertise, "127.0.0.1" */
-	uint16_t port;		      /* SIP port (UDP and TCP), 0: ephemeral */
-	bool listen_tcp;	      /* also listen on TCP (same port) */
+	char local_ip[64]; /* address we listen on and advertise, "127.0.0.1" */
+	uint16_t port;	   /* SIP port (UDP and TCP), 0: ephemeral */
+	bool listen_tcp;   /* also listen on TCP (same port) */
+	/* TLS (OpenSSL): with a certificate and key, a TLS listener on tls_port (0: port + 1);
+	 * outgoing TLS verifies the server against tls_ca_file (NULL: the system's CAs) unless
+	 * tls_verify is false. Paths borrowed during create only. */
+	const char *tls_cert_file, *tls_key_file, *tls_ca_file;
+	bool tls_verify;
+	uint16_t tls_port;
 	uint32_t t1_ms, t2_ms, t4_ms; /* transaction timers, 0: RFC defaults */
 	unsigned naccounts;
 	struct pc_sip_ua_account_conf account[PC_SIP_UA_MAX_ACCOUNTS];

@@ -159,6 +159,7 @@ struct pc_sip_ua {
 	struct pc_sip_txn_layer *txn;
 	struct pc_sip_auth_client *auth;
 	uint16_t port;
+	uint16_t tls_port; /* 0: no TLS listener */
 	struct acct acct[PC_SIP_UA_MAX_ACCOUNTS];
 	struct call *calls;
 	unsigned ncalls;
@@ -472,11 +473,16 @@ static void put_via(struct pc_sip_ua *ua, struct pc_sip_pb *pb, enum pc_sip_tp t
 			 ua->conf.local_ip, ua->port, branch);
 }
 
+/* Our Contact for a message over @tp: the UDP/TCP port, or the TLS listener's (without one,
+ * the peer reaches us back only over the connection we opened: RFC 5626's case). */
 static void put_contact(struct pc_sip_ua *ua, struct pc_sip_pb *pb, const struct acct *a,
 			enum pc_sip_tp tp)
 {
 	pc_sip_pb_printf(pb, "Contact: <sip:%s@%s:%u%s>\r\n", a->c.user, ua->conf.local_ip,
-			 ua->port, tp == PC_SIP_TP_TCP ? ";transport=tcp" : "");
+			 tp == PC_SIP_TP_TLS && ua->tls_port ? ua->tls_port : ua->port,
+			 tp == PC_SIP_TP_TCP ? ";transport=tcp" :
+			 tp == PC_SIP_TP_TLS ? ";transport=tls" :
+					       "");
 }
 
 static void put_from_to(struct pc_sip_pb *pb, const struct acct *a, const struct dlg *d,
@@ -601,6 +607,7 @@ struct resp_args {
 	const char *body;
 	size_t bodylen;
 	bool record_route; /* copy Record-Route (dialog-creating responses) */
+	enum pc_sip_tp tp; /* the transport of the request (for our Contact) */
 };
 
 static const char *reason_of(unsigned code)
@@ -705,7 +712,7 @@ static int build_response(struct pc_sip_ua *ua, const struct pc_sip_msg *m,
 		}
 	}
 	if (r->contact && r->a)
-		put_contact(ua, &pb, r->a, PC_SIP_TP_UDP);
+		put_contact(ua, &pb, r->a, r->tp);
 	pc_sip_pb_printf(&pb, "Allow: %s\r\nSupported: %s\r\nServer: %s\r\n", UA_ALLOW,
 			 UA_SUPPORTED, ua->conf.user_agent ? ua->conf.user_agent : "phonecore");
 	if (r->extra)
@@ -736,6 +743,13 @@ static int respond_simple(struct pc_sip_ua *ua, struct pc_sip_txn *t, const stru
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
+
+/* The transport a call's messages use: ours to the proxy (outgoing), or the one its INVITE came
+ * over (incoming). */
+static enum pc_sip_tp call_tp(const struct pc_sip_ua *ua, const struct call *c)
+{
+	return c->outgoing ? ua->acct[c->acct].c.tp : c->ok_peer.tp;
+}
 
 static struct call *call_new(struct pc_sip_ua *ua, unsigned acct, bool outgoing)
 {
@@ -1592,6 +1606,7 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 	struct resp_args r = { .code = 200,
 			       .contact = true,
 			       .a = a,
+			       .tp = c->ok_peer.tp,
 			       .record_route = true,
 			       .ctype = "application/sdp" };
 	const void *req;
@@ -1769,7 +1784,9 @@ static void incoming_reinvite(struct pc_sip_ua *ua, struct call *c, struct pc_si
 			      const struct pc_sip_msg *m, const struct ua_peer *peer)
 {
 	struct acct *a = &ua->acct[c->acct];
-	struct resp_args r = { .code = 200, .contact = true, .a = a, .totag = c->d.ltag };
+	struct resp_args r = {
+		.code = 200, .contact = true, .a = a, .totag = c->d.ltag, .tp = peer->tp
+	};
 	size_t blen = 0, len;
 	bool ok = true;
 
@@ -1829,7 +1846,11 @@ static void incoming_refer(struct pc_sip_ua *ua, struct call *c, struct pc_sip_t
 		return;
 	}
 	respond(ua, t, m,
-		&(struct resp_args){ .code = 202, .contact = true, .a = a, .totag = c->d.ltag });
+		&(struct resp_args){ .code = 202,
+				     .contact = true,
+				     .a = a,
+				     .totag = c->d.ltag,
+				     .tp = call_tp(ua, c) });
 	c->notify_active = true;
 	send_notify_frag(ua, c, 100, false);
 
@@ -2025,8 +2046,10 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 	}
 	if (sl_ieq(m->method, "UPDATE")) {
 		respond(ua, t, m,
-			&(struct resp_args){
-				.code = 200, .contact = true, .a = &ua->acct[c->acct] });
+			&(struct resp_args){ .code = 200,
+					     .contact = true,
+					     .a = &ua->acct[c->acct],
+					     .tp = peer->tp });
 		if (c->se_secs)
 			session_timer_start(ua, c, c->se_secs, c->se_we_refresh);
 		return;
@@ -2646,6 +2669,10 @@ int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 	}
 
 	tc.arg = ua;
+	tc.tls_cert_file = conf->tls_cert_file;
+	tc.tls_key_file = conf->tls_key_file;
+	tc.tls_ca_file = conf->tls_ca_file;
+	tc.tls_verify_server = conf->tls_verify;
 	rc = pc_sip_transport_create(&ua->tp, &tc);
 	if (rc < 0)
 		goto fail;
@@ -2662,6 +2689,16 @@ int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 			rc = pc_sip_transport_listen(ua->tp, PC_SIP_TP_TCP, &local, NULL);
 		if (rc < 0)
 			goto fail;
+	}
+	if (conf->tls_cert_file && conf->tls_key_file) {
+		rc = pc_sip_addr_parse(&local, ua->conf.local_ip,
+				       conf->tls_port ? conf->tls_port : (uint16_t)(ua->port + 1));
+		if (rc == 0)
+			rc = pc_sip_transport_listen(ua->tp, PC_SIP_TP_TLS, &local, &bound);
+		if (rc < 0)
+			goto fail;
+		ua->tls_port = ntohs(bound.sa.sa_family == AF_INET ? bound.in4.sin_port :
+								     bound.in6.sin6_port);
 	}
 	xc.t1_ms = conf->t1_ms;
 	xc.t2_ms = conf->t2_ms;
