@@ -192,6 +192,15 @@ struct pc_sip_txn *pc_sip_txn_find_cancelled(struct pc_sip_txn_layer *layer,
  * once with END_TRANSPORT (17.1.4). */
 void pc_sip_txn_transport_error(struct pc_sip_txn *txn);
 
+/*
+ * pc_sip_txn_fail_peer() - a flow went away (a TCP/TLS connection closed, a connect or TLS
+ * handshake failed): every live transaction whose peer @match says is on it ends at once with
+ * END_TRANSPORT (17.1.4, 17.2.4). @match(peer, @arg) is called per live transaction (peer
+ * borrowed). Return: how many ended.
+ */
+unsigned pc_sip_txn_fail_peer(struct pc_sip_txn_layer *layer,
+			      bool (*match)(const void *peer, void *arg), void *arg);
+
 /* Accessors. */
 enum pc_sip_txn_kind pc_sip_txn_kind(const struct pc_sip_txn *txn);
 enum pc_sip_txn_state pc_sip_txn_state(const struct pc_sip_txn *txn);

@@ -1098,6 +1098,26 @@ struct pc_sip_txn *pc_sip_txn_find_cancelled(struct pc_sip_txn_layer *l,
 	return t && t->kind == PC_SIP_TXN_SERVER_INVITE ? t : NULL;
 }
 
+unsigned pc_sip_txn_fail_peer(struct pc_sip_txn_layer *l,
+			      bool (*match)(const void *peer, void *arg), void *arg)
+{
+	unsigned n = 0;
+
+	if (!l || !match)
+		return 0;
+	enter(l);
+	for (unsigned i = 0; i < l->conf.max_txns; i++) {
+		struct pc_sip_txn *t = &l->txns[i];
+
+		if (t->live && match(t->peer, arg)) {
+			terminate(t, PC_SIP_TXN_END_TRANSPORT);
+			n++;
+		}
+	}
+	leave(l);
+	return n;
+}
+
 void pc_sip_txn_transport_error(struct pc_sip_txn *t)
 {
 	if (!t || !t->live)

@@ -1511,9 +1511,13 @@ static void on_terminated(void *ctx, struct pc_sip_txn *t, void *user, enum pc_s
 		}
 		case RK_INVITE:
 			if (c && c->inv_ctx == t) {
+				/* 8.1.3.1: a transport failure counts as a 503. */
+				unsigned code = why == PC_SIP_TXN_END_TRANSPORT ? 503 : 408;
+
 				c->inv_ctx = NULL;
-				refer_outcome(ua, c, 408);
-				call_end(ua, c, 408, "no answer");
+				refer_outcome(ua, c, code);
+				call_end(ua, c, code,
+					 code == 503 ? "transport failed" : "no answer");
 			}
 			break;
 		case RK_BYE:
@@ -2606,11 +2610,44 @@ static int on_keepalive(void *arg, enum pc_sip_tp tp, const union pc_sip_addr *p
 	return -ENOSYS;
 }
 
+struct closed_flow {
+	uint32_t conn;
+	enum pc_sip_tp tp;
+	const union pc_sip_addr *peer;
+};
+
+static bool on_flow(const void *peerp, void *arg)
+{
+	const struct ua_peer *p = peerp;
+	const struct closed_flow *f = arg;
+
+	if (p->tp != f->tp)
+		return false;
+	return (p->conn && p->conn == f->conn) || (f->peer && pc_sip_addr_equal(&p->addr, f->peer));
+}
+
+/* A TCP/TLS connection closed or could not be made: the transactions on it fail now (a failed
+ * TLS verification ends the call at once instead of after Timer B). */
+static void on_close(void *arg, uint32_t conn, enum pc_sip_tp tp, const union pc_sip_addr *peer,
+		     int reason)
+{
+	struct pc_sip_ua *ua = arg;
+	struct closed_flow f = { .conn = conn, .tp = tp, .peer = reason ? peer : NULL };
+
+	/* A clean close (idle, or ours) fails nothing still waiting for another connection. */
+	if (reason == 0)
+		f.peer = NULL;
+	ua->now = mono_ms();
+	pc_sip_txn_fail_peer(ua->txn, on_flow, &f);
+}
+
 /* ---- create / destroy ------------------------------------------------------------------- */
 
 int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 {
-	struct pc_sip_transport_conf tc = { .on_recv = on_recv, .on_keepalive = on_keepalive };
+	struct pc_sip_transport_conf tc = { .on_recv = on_recv,
+					    .on_keepalive = on_keepalive,
+					    .on_close = on_close };
 	struct pc_sip_txn_conf xc = { .peer_size = sizeof(struct ua_peer) };
 	struct pc_sip_txn_ops ops = { .send = txn_send,
 				      .on_request = on_request,

@@ -2,7 +2,7 @@
 # tls_call_test.sh - a call over SIP/TLS between two phonecore user agents: Bob listens on TLS
 # with a certificate made for this run (openssl, EC P-256, CN and subjectAltName 127.0.0.1),
 # Alice calls him over TLS verifying that certificate (phonecore.sip.tls_ca); then the same
-# with a CA that did not sign it must fail the handshake (no call).
+# with a CA that did not sign it must fail the handshake: the call ends at once with 503.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 PHONECORE=${PHONECORE:-$PC_IT_DIR/../../build/phonecore}
@@ -62,9 +62,10 @@ alice other
 "$PHONECORE" sip ua --config "$PC_IT_TMP/bob.cfg" -e 'serve 3' >"$PC_IT_TMP/bob2.out" 2>&1 &
 PC_IT_PIDS+=($!)
 sleep 0.3
-if "$PHONECORE" sip ua --config "$PC_IT_TMP/alice.cfg" -e 'call bob; wait established 1 3' \
-	>"$PC_IT_TMP/alice2.out" 2>&1; then
-	pc_it_fail "a call was set up over TLS with an untrusted certificate"
-fi
+"$PHONECORE" sip ua --config "$PC_IT_TMP/alice.cfg" -e 'call bob; wait ended 1 3' \
+	>"$PC_IT_TMP/alice2.out" 2>&1 || pc_it_fail "the call did not end at once: $(cat "$PC_IT_TMP/alice2.out")"
+grep -q "^ended call=1 code=503" "$PC_IT_TMP/alice2.out" ||
+	pc_it_fail "expected a 503 (transport failure): $(cat "$PC_IT_TMP/alice2.out")"
+grep -q "established" "$PC_IT_TMP/alice2.out" && pc_it_fail "established despite the failed check"
 grep -q "incoming" "$PC_IT_TMP/bob2.out" && pc_it_fail "bob saw the INVITE despite the failed check"
-echo "ok: an untrusted certificate stops the call"
+echo "ok: an untrusted certificate ends the call at once (503)"

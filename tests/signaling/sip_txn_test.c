@@ -811,3 +811,26 @@ Test(sip_txn, invite_over_lossy_path_completes_once)
 	pc_sip_txn_layer_destroy(net.side[0]);
 	pc_sip_txn_layer_destroy(net.side[1]);
 }
+
+static bool peer_is_two(const void *peer, void *arg)
+{
+	(void)arg;
+	return ((const struct peer *)peer)->id == 2;
+}
+
+Test(sip_txn, fail_peer_ends_only_the_transactions_on_that_flow)
+{
+	struct rig *r = rig_new(0);
+	const struct peer p2 = { 2 };
+	size_t n;
+
+	n = make_request("INVITE", "z9hG4bKp1", 1);
+	cr_assert_eq(pc_sip_txn_client_start(r->layer, NULL, req_buf, n, &P, true, NULL, 0), 0);
+	n = make_request("INVITE", "z9hG4bKp2", 1);
+	cr_assert_eq(pc_sip_txn_client_start(r->layer, NULL, req_buf, n, &p2, true, NULL, 0), 0);
+	cr_assert_eq(pc_sip_txn_fail_peer(r->layer, peer_is_two, NULL), 1);
+	cr_assert_eq(r->terminated, 1);
+	cr_assert_eq(r->last_end, PC_SIP_TXN_END_TRANSPORT);
+	cr_assert_eq(pc_sip_txn_count(r->layer), 1);
+	rig_free(r);
+}
