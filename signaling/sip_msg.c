@@ -7,44 +7,50 @@
 #include <string.h>
 
 #include "pc_sip_msg.h"
+#include "sip_chars_pvt.h"
 
 #define PC_SIP_CSEQ_MAX 0x7fffffffu
 
 struct hdr_def {
 	const char *name;
+	uint8_t len;  /* strlen(name), precomputed */
 	char compact; /* 0: none */
 };
 
+/* clang-format off */
+#define HDR(n, c) { n, sizeof(n) - 1, c }
+/* clang-format on */
+
 static const struct hdr_def hdr_defs[PC_SIP_HDR__COUNT] = {
-	[PC_SIP_HDR_OTHER] = { "", 0 },
-	[PC_SIP_HDR_ACCEPT_CONTACT] = { "Accept-Contact", 'a' },
-	[PC_SIP_HDR_REFERRED_BY] = { "Referred-By", 'b' },
-	[PC_SIP_HDR_CONTENT_TYPE] = { "Content-Type", 'c' },
-	[PC_SIP_HDR_REQUEST_DISPOSITION] = { "Request-Disposition", 'd' },
-	[PC_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", 'e' },
-	[PC_SIP_HDR_FROM] = { "From", 'f' },
-	[PC_SIP_HDR_CALL_ID] = { "Call-ID", 'i' },
-	[PC_SIP_HDR_REJECT_CONTACT] = { "Reject-Contact", 'j' },
-	[PC_SIP_HDR_SUPPORTED] = { "Supported", 'k' },
-	[PC_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", 'l' },
-	[PC_SIP_HDR_CONTACT] = { "Contact", 'm' },
-	[PC_SIP_HDR_EVENT] = { "Event", 'o' },
-	[PC_SIP_HDR_REFER_TO] = { "Refer-To", 'r' },
-	[PC_SIP_HDR_SUBJECT] = { "Subject", 's' },
-	[PC_SIP_HDR_TO] = { "To", 't' },
-	[PC_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", 'u' },
-	[PC_SIP_HDR_VIA] = { "Via", 'v' },
-	[PC_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", 'x' },
-	[PC_SIP_HDR_CSEQ] = { "CSeq", 0 },
-	[PC_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", 0 },
-	[PC_SIP_HDR_ROUTE] = { "Route", 0 },
-	[PC_SIP_HDR_RECORD_ROUTE] = { "Record-Route", 0 },
-	[PC_SIP_HDR_REQUIRE] = { "Require", 0 },
-	[PC_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", 0 },
-	[PC_SIP_HDR_AUTHORIZATION] = { "Authorization", 0 },
-	[PC_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0 },
-	[PC_SIP_HDR_EXPIRES] = { "Expires", 0 },
-	[PC_SIP_HDR_ACCEPT] = { "Accept", 0 },
+	[PC_SIP_HDR_OTHER] = HDR("", 0),
+	[PC_SIP_HDR_ACCEPT_CONTACT] = HDR("Accept-Contact", 'a'),
+	[PC_SIP_HDR_REFERRED_BY] = HDR("Referred-By", 'b'),
+	[PC_SIP_HDR_CONTENT_TYPE] = HDR("Content-Type", 'c'),
+	[PC_SIP_HDR_REQUEST_DISPOSITION] = HDR("Request-Disposition", 'd'),
+	[PC_SIP_HDR_CONTENT_ENCODING] = HDR("Content-Encoding", 'e'),
+	[PC_SIP_HDR_FROM] = HDR("From", 'f'),
+	[PC_SIP_HDR_CALL_ID] = HDR("Call-ID", 'i'),
+	[PC_SIP_HDR_REJECT_CONTACT] = HDR("Reject-Contact", 'j'),
+	[PC_SIP_HDR_SUPPORTED] = HDR("Supported", 'k'),
+	[PC_SIP_HDR_CONTENT_LENGTH] = HDR("Content-Length", 'l'),
+	[PC_SIP_HDR_CONTACT] = HDR("Contact", 'm'),
+	[PC_SIP_HDR_EVENT] = HDR("Event", 'o'),
+	[PC_SIP_HDR_REFER_TO] = HDR("Refer-To", 'r'),
+	[PC_SIP_HDR_SUBJECT] = HDR("Subject", 's'),
+	[PC_SIP_HDR_TO] = HDR("To", 't'),
+	[PC_SIP_HDR_ALLOW_EVENTS] = HDR("Allow-Events", 'u'),
+	[PC_SIP_HDR_VIA] = HDR("Via", 'v'),
+	[PC_SIP_HDR_SESSION_EXPIRES] = HDR("Session-Expires", 'x'),
+	[PC_SIP_HDR_CSEQ] = HDR("CSeq", 0),
+	[PC_SIP_HDR_MAX_FORWARDS] = HDR("Max-Forwards", 0),
+	[PC_SIP_HDR_ROUTE] = HDR("Route", 0),
+	[PC_SIP_HDR_RECORD_ROUTE] = HDR("Record-Route", 0),
+	[PC_SIP_HDR_REQUIRE] = HDR("Require", 0),
+	[PC_SIP_HDR_PROXY_REQUIRE] = HDR("Proxy-Require", 0),
+	[PC_SIP_HDR_AUTHORIZATION] = HDR("Authorization", 0),
+	[PC_SIP_HDR_WWW_AUTHENTICATE] = HDR("WWW-Authenticate", 0),
+	[PC_SIP_HDR_EXPIRES] = HDR("Expires", 0),
+	[PC_SIP_HDR_ACCEPT] = HDR("Accept", 0),
 };
 
 const char *pc_sip_hdr_name(enum pc_sip_hdr_id id)
@@ -55,32 +61,20 @@ const char *pc_sip_hdr_name(enum pc_sip_hdr_id id)
 }
 
 /* RFC 3261 25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" /
- * "~") */
-static bool is_token_char(unsigned char c)
+ * "~"). The classes are one table load each (sip_chars_pvt.h). */
+static inline bool is_token_char(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+	return pc_sip_cc_is(c, PC_SIP_CC_TOKEN);
 }
 
-static bool is_digit(unsigned char c)
+static inline bool is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return pc_sip_cc_is(c, PC_SIP_CC_DIGIT);
 }
 
-static bool is_xdigit(unsigned char c)
+static inline bool is_lws(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static bool is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_lws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return pc_sip_cc_is(c, PC_SIP_CC_LWS);
 }
 
 static char lower(char c)
@@ -88,10 +82,8 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static bool slice_ieq(struct pc_sip_slice s, const char *lit)
+static bool slice_ieqn(struct pc_sip_slice s, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
 	if (s.len != n)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -100,12 +92,20 @@ static bool slice_ieq(struct pc_sip_slice s, const char *lit)
 	return true;
 }
 
+static bool slice_ieq(struct pc_sip_slice s, const char *lit)
+{
+	return slice_ieqn(s, lit, strlen(lit));
+}
+
+/* slice_ieq() against a string literal, its length known at compile time. */
+#define SLICE_IEQ_LIT(s, lit) slice_ieqn((s), "" lit, sizeof(lit) - 1)
+
 static bool slice_eq(struct pc_sip_slice a, struct pc_sip_slice b)
 {
 	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
-static struct pc_sip_slice trim(const char *p, size_t len)
+static inline struct pc_sip_slice trim(const char *p, size_t len)
 {
 	while (len > 0 && is_lws((unsigned char)p[0])) {
 		p++;
@@ -172,32 +172,128 @@ static bool parse_uint(struct pc_sip_slice s, uint64_t max, uint64_t *out, bool 
 	return true;
 }
 
-static enum pc_sip_hdr_id lookup_header(struct pc_sip_slice name)
+/* The compact forms (RFC 3261 7.3.3), indexed by the lower-case letter; must agree with
+ * hdr_defs[].compact. */
+static const uint8_t hdr_by_compact[128] = {
+	['a'] = PC_SIP_HDR_ACCEPT_CONTACT,
+	['b'] = PC_SIP_HDR_REFERRED_BY,
+	['c'] = PC_SIP_HDR_CONTENT_TYPE,
+	['d'] = PC_SIP_HDR_REQUEST_DISPOSITION,
+	['e'] = PC_SIP_HDR_CONTENT_ENCODING,
+	['f'] = PC_SIP_HDR_FROM,
+	['i'] = PC_SIP_HDR_CALL_ID,
+	['j'] = PC_SIP_HDR_REJECT_CONTACT,
+	['k'] = PC_SIP_HDR_SUPPORTED,
+	['l'] = PC_SIP_HDR_CONTENT_LENGTH,
+	['m'] = PC_SIP_HDR_CONTACT,
+	['o'] = PC_SIP_HDR_EVENT,
+	['r'] = PC_SIP_HDR_REFER_TO,
+	['s'] = PC_SIP_HDR_SUBJECT,
+	['t'] = PC_SIP_HDR_TO,
+	['u'] = PC_SIP_HDR_ALLOW_EVENTS,
+	['v'] = PC_SIP_HDR_VIA,
+	['x'] = PC_SIP_HDR_SESSION_EXPIRES,
+};
+
+/* The long names by length (at most HDR_NAME_MAX), 0-terminated lists; must agree with
+ * hdr_defs[] (lookup_header() compares the length too, but a name left out here would go
+ * unrecognised). */
+#define HDR_NAME_MAX 19
+static const uint8_t hdr_by_len[HDR_NAME_MAX + 1][6] = {
+	[2] = { PC_SIP_HDR_TO },
+	[3] = { PC_SIP_HDR_VIA },
+	[4] = { PC_SIP_HDR_FROM, PC_SIP_HDR_CSEQ },
+	[5] = { PC_SIP_HDR_EVENT, PC_SIP_HDR_ROUTE },
+	[6] = { PC_SIP_HDR_ACCEPT },
+	[7] = { PC_SIP_HDR_CALL_ID, PC_SIP_HDR_CONTACT, PC_SIP_HDR_SUBJECT, PC_SIP_HDR_REQUIRE,
+		PC_SIP_HDR_EXPIRES },
+	[8] = { PC_SIP_HDR_REFER_TO },
+	[9] = { PC_SIP_HDR_SUPPORTED },
+	[11] = { PC_SIP_HDR_REFERRED_BY },
+	[12] = { PC_SIP_HDR_CONTENT_TYPE, PC_SIP_HDR_ALLOW_EVENTS, PC_SIP_HDR_MAX_FORWARDS,
+		 PC_SIP_HDR_RECORD_ROUTE },
+	[13] = { PC_SIP_HDR_PROXY_REQUIRE, PC_SIP_HDR_AUTHORIZATION },
+	[14] = { PC_SIP_HDR_ACCEPT_CONTACT, PC_SIP_HDR_REJECT_CONTACT, PC_SIP_HDR_CONTENT_LENGTH },
+	[15] = { PC_SIP_HDR_SESSION_EXPIRES },
+	[16] = { PC_SIP_HDR_CONTENT_ENCODING, PC_SIP_HDR_WWW_AUTHENTICATE },
+	[19] = { PC_SIP_HDR_REQUEST_DISPOSITION },
+};
+
+/*
+ * Header names compare case-insensitively by "| 0x20" on each octet: the known names are
+ * letters and '-' only, and among token octets (all a header name holds) only the same letter
+ * in either case gives a letter, and only '-' gives '-'.
+ */
+static inline uint64_t load_fold64(const char *p)
 {
-	for (unsigned id = 1; id < PC_SIP_HDR__COUNT; id++) {
-		if (name.len == 1 && hdr_defs[id].compact &&
-		    lower(name.p[0]) == hdr_defs[id].compact)
-			return (enum pc_sip_hdr_id)id;
-		if (slice_ieq(name, hdr_defs[id].name))
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v | 0x2020202020202020u;
+}
+
+static inline uint32_t load_fold32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v | 0x20202020u;
+}
+
+/* Token octets @p and the known name @lit, both @n octets (2 to 24), equal with the folding
+ * above: compared a word at a time (the words may overlap), not an octet at a time. */
+static inline bool name_ieq(const char *p, const char *lit, size_t n)
+{
+	if (n >= 8)
+		return load_fold64(p) == load_fold64(lit) &&
+		       (n <= 16 || load_fold64(p + 8) == load_fold64(lit + 8)) &&
+		       load_fold64(p + n - 8) == load_fold64(lit + n - 8);
+	if (n >= 4)
+		return load_fold32(p) == load_fold32(lit) &&
+		       load_fold32(p + n - 4) == load_fold32(lit + n - 4);
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] | 0x20) != (lit[i] | 0x20))
+			return false;
+	return true;
+}
+
+/* The header @p, @n (1*token, as the header loop found it): its id by the compact letter, or by
+ * the length and then a compare against the few known names of that length. */
+static enum pc_sip_hdr_id lookup_header(const char *p, size_t n)
+{
+	unsigned c = (unsigned char)p[0] | 0x20;
+
+	if (n == 1)
+		return c < sizeof(hdr_by_compact) ? (enum pc_sip_hdr_id)hdr_by_compact[c] :
+						    PC_SIP_HDR_OTHER;
+	if (n > HDR_NAME_MAX)
+		return PC_SIP_HDR_OTHER;
+	for (const uint8_t *ids = hdr_by_len[n]; *ids; ids++) {
+		unsigned id = *ids;
+
+		if (hdr_defs[id].len == n && name_ieq(p, hdr_defs[id].name, n))
 			return (enum pc_sip_hdr_id)id;
 	}
 	return PC_SIP_HDR_OTHER;
 }
 
-/* For sip/sips: the host after the userinfo is a name, IPv4 or [IPv6], then an optional port. */
-static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_scheme)
+/*
+ * For sip/sips: the host after the userinfo is a name, IPv4 or [IPv6], then an optional port.
+ * @at: the offset in @uri of its last '@' (the caller's scan over the URI found it), or
+ * SIZE_MAX if none; the scheme holds none, so it is after @after_scheme if anywhere.
+ */
+static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_scheme, size_t at)
 {
 	char b[64];
 	const char *p = uri.p + after_scheme;
-	size_t n = uri.len - after_scheme, start = 0, end, i;
+	size_t n = uri.len - after_scheme, end, i;
 	uint64_t port;
 	bool big;
 
 	/* The last '@' ends the userinfo: the user part may hold '?' and ';', but neither the
 	 * parameters nor the headers may hold a raw '@' (RFC 3261 25.1). */
-	for (i = 0; i < n; i++)
-		if (p[i] == '@')
-			start = i + 1;
+	size_t start = at != SIZE_MAX ? at - after_scheme + 1 : 0;
+
 	for (end = start; end < n && p[end] != ';' && p[end] != '?'; end++)
 		;
 	struct pc_sip_slice hp = { p + start, end - start };
@@ -206,7 +302,8 @@ static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_s
 	i = 0;
 	if (hp.p[0] == '[') {
 		for (i = 1; i < hp.len && hp.p[i] != ']'; i++)
-			if (!is_xdigit((unsigned char)hp.p[i]) && hp.p[i] != ':' && hp.p[i] != '.')
+			if (!pc_sip_cc_is((unsigned char)hp.p[i], PC_SIP_CC_XDIGIT) &&
+			    hp.p[i] != ':' && hp.p[i] != '.')
 				break;
 		if (i >= hp.len || hp.p[i] != ']')
 			return fail(c, -EBADMSG, "Request-URI host %s: bad IPv6 reference",
@@ -214,9 +311,7 @@ static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_s
 		i++;
 	} else {
 		for (; i < hp.len && hp.p[i] != ':'; i++)
-			if (!is_alpha((unsigned char)hp.p[i]) &&
-			    !is_digit((unsigned char)hp.p[i]) && hp.p[i] != '-' && hp.p[i] != '.' &&
-			    hp.p[i] != '_')
+			if (!pc_sip_cc_is((unsigned char)hp.p[i], PC_SIP_CC_HOST))
 				return fail(c, -EBADMSG, "Request-URI host %s has a bad character",
 					    shown(b, sizeof(b), hp));
 		if (i == 0)
@@ -239,7 +334,7 @@ static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_s
 static int parse_request_line(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
 {
 	char b[64];
-	size_t i, sp1, sp2;
+	size_t i, sp1, sp2, at = SIZE_MAX;
 
 	for (sp1 = 0; sp1 < n && p[sp1] != ' '; sp1++)
 		if (!is_token_char((unsigned char)p[sp1]))
@@ -256,29 +351,30 @@ static int parse_request_line(struct ctx *c, struct pc_sip_msg *m, const char *p
 	m->method = (struct pc_sip_slice){ p, sp1 };
 	m->uri = (struct pc_sip_slice){ p + sp1 + 1, sp2 - sp1 - 1 };
 	m->version = (struct pc_sip_slice){ p + sp2 + 1, n - sp2 - 1 };
-	if (!slice_ieq(m->version, "SIP/2.0"))
+	if (!SLICE_IEQ_LIT(m->version, "SIP/2.0"))
 		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
 			    shown(b, sizeof(b), m->version));
 	if (m->uri.len == 0)
 		return fail(c, -EBADMSG, "empty Request-URI");
-	for (i = 0; i < m->uri.len; i++)
-		if (is_lws((unsigned char)m->uri.p[i]) || (unsigned char)m->uri.p[i] < 0x21 ||
-		    (unsigned char)m->uri.p[i] == 0x7f)
+	for (i = 0; i < m->uri.len; i++) {
+		if (pc_sip_cc_is((unsigned char)m->uri.p[i], PC_SIP_CC_CTL))
 			return fail(c, -EBADMSG,
 				    "whitespace or control character in Request-URI '%s'",
 				    shown(b, sizeof(b), m->uri));
+		if (m->uri.p[i] == '@')
+			at = i; /* the last one, for check_sip_host() */
+	}
 	/* RFC 3261 25.1 / RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 	for (i = 0; i < m->uri.len && m->uri.p[i] != ':'; i++)
-		if (!(is_alpha((unsigned char)m->uri.p[i]) ||
-		      (i > 0 && (is_digit((unsigned char)m->uri.p[i]) ||
-				 strchr("+-.", m->uri.p[i]) != NULL))))
+		if (!pc_sip_cc_is((unsigned char)m->uri.p[i],
+				  i > 0 ? PC_SIP_CC_SCHEME : PC_SIP_CC_ALPHA))
 			break;
 	if (i == 0 || i == m->uri.len || m->uri.p[i] != ':')
 		return fail(c, -EBADMSG, "Request-URI '%s' does not start with a scheme",
 			    shown(b, sizeof(b), m->uri));
 	m->uri_scheme = (struct pc_sip_slice){ m->uri.p, i };
-	if (slice_ieq(m->uri_scheme, "sip") || slice_ieq(m->uri_scheme, "sips"))
-		return check_sip_host(c, m->uri, i + 1);
+	if (SLICE_IEQ_LIT(m->uri_scheme, "sip") || SLICE_IEQ_LIT(m->uri_scheme, "sips"))
+		return check_sip_host(c, m->uri, i + 1, at);
 	return 0;
 }
 
@@ -293,7 +389,7 @@ static int parse_status_line(struct ctx *c, struct pc_sip_msg *m, const char *p,
 		;
 	m->is_request = false;
 	m->version = (struct pc_sip_slice){ p, i };
-	if (!slice_ieq(m->version, "SIP/2.0"))
+	if (!SLICE_IEQ_LIT(m->version, "SIP/2.0"))
 		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
 			    shown(b, sizeof(b), m->version));
 	if (i == n)
@@ -322,28 +418,30 @@ static int check_via(struct ctx *c, struct pc_sip_slice v)
 	size_t i = 0;
 
 	for (;;) {
-		size_t s = i, ps = i;
+		const char *comma = memchr(v.p + i, ',', v.len - i);
+		size_t e = comma ? (size_t)(comma - v.p) : v.len, ps = i;
 		bool first = true;
 
-		for (; i < v.len && v.p[i] != ','; i++)
-			;
-		/* One via-parm in [s, i): sent-protocol and sent-by, then ;params */
-		for (size_t j = s; j <= i; j++) {
-			if (j < i && v.p[j] != ';')
-				continue;
+		/* One via-parm in [i, e): sent-protocol and sent-by, then ;params */
+		for (;;) {
+			const char *semi = memchr(v.p + ps, ';', e - ps);
+			size_t j = semi ? (size_t)(semi - v.p) : e;
 			struct pc_sip_slice part = trim(v.p + ps, j - ps);
+
 			if (part.len == 0)
 				return fail(c, -EBADMSG, "Via '%s': empty %s",
 					    shown(b, sizeof(b), v), first ? "value" : "parameter");
 			if (!first && !is_token_char((unsigned char)part.p[0]))
 				return fail(c, -EBADMSG, "Via '%s': bad parameter",
 					    shown(b, sizeof(b), v));
+			if (!semi)
+				break;
 			first = false;
 			ps = j + 1;
 		}
-		if (i >= v.len)
+		if (e >= v.len)
 			return 0;
-		i++;
+		i = e + 1;
 	}
 }
 
@@ -357,9 +455,18 @@ static int check_name_addr(struct ctx *c, const char *hname, struct pc_sip_slice
 	if (v.len == 0)
 		return fail(c, -EBADMSG, "empty %s header", hname);
 	if (v.p[0] == '"') {
-		for (i = 1; i < v.len && v.p[i] != '"'; i++)
-			if (v.p[i] == '\\')
-				i++; /* quoted-pair */
+		/* The closing quote: the first '"' after the opening one unless a quoted-pair
+		 * ('\\' and any octet) comes before it; then octet by octet. */
+		const char *q = memchr(v.p + 1, '"', v.len - 1);
+
+		if (!q)
+			i = v.len;
+		else if (!memchr(v.p + 1, '\\', (size_t)(q - v.p) - 1))
+			i = (size_t)(q - v.p);
+		else
+			for (i = 1; i < v.len && v.p[i] != '"'; i++)
+				if (v.p[i] == '\\')
+					i++; /* quoted-pair */
 		if (i >= v.len)
 			return fail(c, -EBADMSG, "%s '%s': unterminated quoted display name", hname,
 				    shown(b, sizeof(b), v));
@@ -373,7 +480,7 @@ static int check_name_addr(struct ctx *c, const char *hname, struct pc_sip_slice
 		if (!lt)
 			return 0; /* addr-spec: later slices check it */
 		for (; v.p + i < lt; i++)
-			if (!is_token_char((unsigned char)v.p[i]) && !is_lws((unsigned char)v.p[i]))
+			if (!pc_sip_cc_is((unsigned char)v.p[i], PC_SIP_CC_TOKEN | PC_SIP_CC_LWS))
 				return fail(
 					c, -EBADMSG,
 					"%s '%s': bad character '%c' in an unquoted display name",
@@ -420,49 +527,56 @@ static int check_cseq(struct ctx *c, struct pc_sip_msg *m, struct pc_sip_slice v
 	return 0;
 }
 
-/* Finds the end of the line starting at @p (the CR of its CRLF) or returns -1. */
+/* Finds the end of the line starting at @p (the CR of its CRLF) or returns -1. memchr() for
+ * the CR: the C library's scan is word- or vector-wide; a lone CR is stepped over. */
 static ptrdiff_t find_crlf(const char *p, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++)
-		if (p[i] == '\r' && p[i + 1] == '\n')
-			return (ptrdiff_t)i;
+	const char *q = p, *e = p + n;
+
+	if (n < 2)
+		return -1;
+	/* A CR in the last octet has no LF after it: search [q, e - 1) only. */
+	while ((q = memchr(q, '\r', (size_t)(e - 1 - q))) != NULL) {
+		if (q[1] == '\n')
+			return q - p;
+		q++;
+	}
 	return -1;
 }
 
-static int parse_header(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+/*
+ * One logical header line @p, @n (CRLF excluded, folds kept): the caller already scanned its
+ * name, @name_len token octets, and then SP/HTAB up to @i, which should be the ':'. Adds it to
+ * @m and counts its id in @count.
+ */
+static int parse_header(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n,
+			size_t name_len, size_t i, unsigned *count)
 {
 	char b[64];
-	size_t i;
 
-	for (i = 0; i < n && is_token_char((unsigned char)p[i]); i++)
-		;
-	struct pc_sip_slice name = { p, i };
-	for (; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	if (name.len == 0 || i == n || p[i] != ':')
+	if (name_len == 0 || i == n || p[i] != ':')
 		return fail(c, -EBADMSG, "header line '%s' is not 'Name: value'",
 			    shown(b, sizeof(b), (struct pc_sip_slice){ p, n }));
 	if (m->nheaders == PC_SIP_MAX_HEADERS)
 		return fail(c, -E2BIG, "more than %d headers", PC_SIP_MAX_HEADERS);
 	struct pc_sip_header *h = &m->headers[m->nheaders++];
-	h->name = name;
-	h->id = lookup_header(name);
+	h->name = (struct pc_sip_slice){ p, name_len };
+	h->id = lookup_header(p, name_len);
 	h->value = trim(p + i + 1, n - i - 1);
+	count[h->id]++;
 	return 0;
 }
 
-static int check_headers(struct ctx *c, struct pc_sip_msg *m)
+/* @count: how many headers of each id @m has (parse_header() counted them). */
+static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *count)
 {
 	static const enum pc_sip_hdr_id once[] = { PC_SIP_HDR_CALL_ID, PC_SIP_HDR_CSEQ,
 						   PC_SIP_HDR_FROM, PC_SIP_HDR_TO };
-	unsigned count[PC_SIP_HDR__COUNT] = { 0 };
 	char b[64];
 	uint64_t v;
 	bool big;
 	int rc;
 
-	for (unsigned k = 0; k < m->nheaders; k++)
-		count[m->headers[k].id]++;
 	for (size_t k = 0; k < sizeof(once) / sizeof(once[0]); k++)
 		if (count[once[k]] != 1)
 			return fail(c, -EPROTO, "%s %s header",
@@ -527,6 +641,7 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 {
 	struct ctx c = { err, errlen };
 	const char *p = buf;
+	unsigned count[PC_SIP_HDR__COUNT] = { 0 };
 	size_t pos, rest;
 	ptrdiff_t eol;
 	int rc;
@@ -557,9 +672,15 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 		return rc;
 	pos = (size_t)eol + 2;
 
-	/* Header lines, each a logical line: CRLF followed by SP/HTAB folds (RFC 3261 7.3.1). */
+	/*
+	 * Header lines, each a logical line: CRLF followed by SP/HTAB folds (RFC 3261 7.3.1).
+	 * The name and the SP/HTAB after it are scanned once the first physical line's CRLF is
+	 * found: neither holds a CR, so both scans stop at that CR at the latest and need no
+	 * other bound. The faults are reported in the order of the grammar's checks (end of
+	 * line, length, leading whitespace, "Name:", count).
+	 */
 	for (;;) {
-		size_t start = pos, end;
+		size_t start = pos, end, i, name_len;
 
 		if (pos + 1 < len && p[pos] == '\r' && p[pos + 1] == '\n') {
 			pos += 2; /* the empty line */
@@ -567,28 +688,35 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 		}
 		if (pos >= len)
 			return fail(&c, -EBADMSG, "the headers do not end with an empty line");
-		for (;;) {
+		eol = find_crlf(p + pos, len - pos);
+		if (eol < 0)
+			return fail(&c, -EBADMSG, "the headers do not end with an empty line");
+		end = pos + (size_t)eol; /* p[end] is the CR */
+		for (i = start; is_token_char((unsigned char)p[i]); i++)
+			;
+		name_len = i - start;
+		while (p[i] == ' ' || p[i] == '\t')
+			i++;
+		pos = end + 2;
+		while (pos < len && (p[pos] == ' ' || p[pos] == '\t')) {
 			eol = find_crlf(p + pos, len - pos);
 			if (eol < 0)
 				return fail(&c, -EBADMSG,
 					    "the headers do not end with an empty line");
 			end = pos + (size_t)eol;
 			pos = end + 2;
-			if (pos < len && (p[pos] == ' ' || p[pos] == '\t'))
-				continue;
-			break;
 		}
 		if (end - start > PC_SIP_MAX_HEADER_LEN)
 			return fail(&c, -E2BIG, "header line longer than %d bytes",
 				    PC_SIP_MAX_HEADER_LEN);
 		if (p[start] == ' ' || p[start] == '\t')
 			return fail(&c, -EBADMSG, "header line starts with whitespace");
-		rc = parse_header(&c, msg, p + start, end - start);
+		rc = parse_header(&c, msg, p + start, end - start, name_len, i - start, count);
 		if (rc < 0)
 			return rc;
 	}
 
-	rc = check_headers(&c, msg);
+	rc = check_headers(&c, msg, count);
 	if (rc < 0)
 		return rc;
 

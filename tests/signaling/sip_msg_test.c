@@ -295,3 +295,62 @@ Test(sip_msg, no_read_past_length)
 		guarded_fini(&g);
 	}
 }
+
+/* The header-name lookup (by length and first letter, compact letters by table) must know every
+ * name pc_sip_hdr_name() lists, in any letter case, and every compact form. */
+Test(sip_msg, every_known_header_name_in_any_case)
+{
+	static const char compact[] = "abcdefijklmorstuvx";
+
+	for (int id = 1; id < PC_SIP_HDR__COUNT; id++) {
+		const char *name = pc_sip_hdr_name((enum pc_sip_hdr_id)id);
+
+		for (int variant = 0; variant < 3; variant++) {
+			char nm[64], text[1024];
+			struct pc_sip_msg m;
+			size_t i, n = strlen(name);
+			int len;
+
+			for (i = 0; i < n; i++) {
+				char ch = name[i];
+
+				if (variant == 1 && ch >= 'a' && ch <= 'z')
+					ch = (char)(ch - 32);
+				if (variant == 2 && ch >= 'A' && ch <= 'Z')
+					ch = (char)(ch + 32);
+				nm[i] = ch;
+			}
+			nm[n] = 0;
+			len = snprintf(
+				msg, sizeof(msg),
+				"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+				"CSeq: 1 OPTIONS\r\nX-Pad: 1\r\n%s: 1\r\n\r\n",
+				nm);
+			if (id == PC_SIP_HDR_VIA || id == PC_SIP_HDR_FROM || id == PC_SIP_HDR_TO ||
+			    id == PC_SIP_HDR_CALL_ID || id == PC_SIP_HDR_CSEQ ||
+			    id == PC_SIP_HDR_CONTENT_LENGTH || id == PC_SIP_HDR_MAX_FORWARDS)
+				continue; /* single-value headers: a second one is refused */
+			cr_assert_eq(pc_sip_msg_parse(&m, text, (size_t)len, NULL, 0), 0, "%s", nm);
+			cr_assert_eq(m.headers[m.nheaders - 1].id, id, "'%s' not recognised", nm);
+		}
+	}
+	for (const char *c = compact; *c; c++) {
+		for (int up = 0; up < 2; up++) {
+			char text[512];
+			struct pc_sip_msg m;
+			int len = snprintf(
+				msg, sizeof(msg),
+				"OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				"f: <sip:a@b>;tag=1\r\nt: <sip:a@b>\r\ni: x\r\n"
+				"CSeq: 1 OPTIONS\r\nX-Pad: 1\r\n%c: 1\r\n\r\n",
+				up ? *c - 32 : *c);
+
+			if (strchr("vftil", *c))
+				continue;
+			cr_assert_eq(pc_sip_msg_parse(&m, text, (size_t)len, NULL, 0), 0, "%c", *c);
+			cr_assert_neq(m.headers[m.nheaders - 1].id, PC_SIP_HDR_OTHER,
+				      "compact '%c' not recognised", up ? *c - 32 : *c);
+		}
+	}
+}
