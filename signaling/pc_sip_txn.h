@@ -88,6 +88,9 @@ struct pc_sip_txn_conf {
 	/* Server INVITE: send "100 Trying" on our own if the TU has not answered within this
 	 * many ms (17.2.1 says 200 ms); 0: at once, on receipt. */
 	uint32_t trying_after_ms;
+	/* Client INVITE in Proceeding: end it (TIMEOUT) when no final comes this long after the
+	 * last provisional (RFC 3261 16.6 Timer C, used as a UA's safety net); 0: 180000. */
+	uint32_t timer_c_ms;
 	/* How many transactions may live at once (default 4096); a new one beyond is -ENOSPC
 	 * (client) or answered 503 by the caller (server: ops.on_request is not called). */
 	unsigned max_txns;
@@ -191,6 +194,13 @@ struct pc_sip_txn *pc_sip_txn_find_cancelled(struct pc_sip_txn_layer *layer,
 /* pc_sip_txn_transport_error() - the transport lost the flow of @txn (a TCP reset): it ends at
  * once with END_TRANSPORT (17.1.4). */
 void pc_sip_txn_transport_error(struct pc_sip_txn *txn);
+
+/*
+ * pc_sip_txn_abandon() - the TU cancelled client INVITE @txn (or gave up on it): RFC 3261 9.1,
+ * if no final response comes within 64*T1 the transaction ends (TIMEOUT). Return: 0, -ESRCH
+ * (ended), -EPROTO (not a client INVITE waiting for its final).
+ */
+int pc_sip_txn_abandon(struct pc_sip_txn *txn, uint64_t now_ms);
 
 /*
  * pc_sip_txn_fail_peer() - a flow went away (a TCP/TLS connection closed, a connect or TLS

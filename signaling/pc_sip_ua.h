@@ -64,6 +64,7 @@ struct pc_sip_ua_account_conf {
 	bool session_timer;
 	uint32_t session_expires_s; /* 1800 by default */
 	bool refresher_uas; /* we ask the UAS to refresh (account.X.session_timer.refresher) */
+	uint32_t min_se_s;  /* RFC 4028 Min-SE: shorter intervals get 422; 0: 90 */
 	/* NAT keep-alive of the flow to the proxy once registered (account.X.nat.udp_update_*):
 	 * every keepalive_s seconds (0: off), a CRLF ping or, with keepalive_options, OPTIONS. */
 	uint32_t keepalive_s;

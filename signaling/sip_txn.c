@@ -13,10 +13,24 @@
 #define DEFAULT_T4 5000u
 #define DEFAULT_TIMER_D 32000u
 #define DEFAULT_MAX_TXNS 4096u
+#define DEFAULT_TIMER_C 180000u
 #define NEVER UINT64_MAX
 
 /* Which timer guards the state (named as in RFC 3261 table 4, for the stats and tests). */
-enum state_timer { TM_NONE, TM_B, TM_D, TM_F, TM_H, TM_I, TM_J, TM_K, TM_L, TM_M };
+enum state_timer {
+	TM_NONE,
+	TM_B,
+	TM_C,
+	TM_D,
+	TM_F,
+	TM_H,
+	TM_I,
+	TM_J,
+	TM_K,
+	TM_L,
+	TM_M,
+	TM_ABANDON
+};
 
 struct pc_sip_txn {
 	struct pc_sip_txn_layer *layer;
@@ -604,6 +618,8 @@ int pc_sip_txn_layer_create(struct pc_sip_txn_layer **out, const struct pc_sip_t
 		l->conf.timer_d_ms = DEFAULT_TIMER_D;
 	if (!l->conf.max_txns)
 		l->conf.max_txns = DEFAULT_MAX_TXNS;
+	if (!l->conf.timer_c_ms)
+		l->conf.timer_c_ms = DEFAULT_TIMER_C;
 	if (l->conf.t1_ms > l->conf.t2_ms || l->conf.max_txns > (1u << 24))
 		goto out_inval;
 	l->ops = *ops;
@@ -717,8 +733,13 @@ static void client_response(struct pc_sip_txn *t, const struct pc_sip_msg *m, co
 				 * Timer B guards Calling only. */
 				t->state = PC_SIP_TXN_PROCEEDING;
 				t->retx_at = NEVER;
-				t->state_at = NEVER;
-				t->state_timer = TM_NONE;
+				/* Timer B guards Calling only; in Proceeding a safety timer (Timer
+				 * C of RFC 3261 16.6, restarted by every provisional) ends a
+				 * transaction whose final never comes, unless abandoned sooner. */
+				if (t->state_timer != TM_ABANDON) {
+					t->state_timer = TM_C;
+					t->state_at = now + l->conf.timer_c_ms;
+				}
 				reschedule(t);
 				l->ops.on_response(l->ctx, t, t->user, m, buf, len);
 				return;
@@ -1038,9 +1059,11 @@ static void fire(struct pc_sip_txn *t, uint64_t now)
 
 		t->state_at = NEVER;
 		switch (which) {
-		case TM_B: /* no final response to the INVITE */
-		case TM_F: /* nor to the non-INVITE */
-		case TM_H: /* no ACK for our non-2xx final */
+		case TM_B:	 /* no final response to the INVITE */
+		case TM_C:	 /* no final response after the provisional (safety) */
+		case TM_ABANDON: /* 9.1: no final 64*T1 after the CANCEL */
+		case TM_F:	 /* nor to the non-INVITE */
+		case TM_H:	 /* no ACK for our non-2xx final */
 			terminate(t, PC_SIP_TXN_END_TIMEOUT);
 			break;
 		default: /* D, I, J, K, L, M: the absorbing state is over */
@@ -1096,6 +1119,24 @@ struct pc_sip_txn *pc_sip_txn_find_cancelled(struct pc_sip_txn_layer *l,
 	struct pc_sip_txn *t = lookup(l, key, keylen);
 
 	return t && t->kind == PC_SIP_TXN_SERVER_INVITE ? t : NULL;
+}
+
+int pc_sip_txn_abandon(struct pc_sip_txn *t, uint64_t now)
+{
+	uint64_t at;
+
+	if (!t || !t->live)
+		return -ESRCH;
+	if (t->kind != PC_SIP_TXN_CLIENT_INVITE ||
+	    (t->state != PC_SIP_TXN_CALLING && t->state != PC_SIP_TXN_PROCEEDING))
+		return -EPROTO;
+	at = now + 64 * t1(t->layer);
+	if (t->state_at > at || t->state_timer == TM_C) {
+		t->state_timer = TM_ABANDON;
+		t->state_at = at;
+		reschedule(t);
+	}
+	return 0;
 }
 
 unsigned pc_sip_txn_fail_peer(struct pc_sip_txn_layer *l,

@@ -19,10 +19,15 @@
 #include "pc_sip_txn.h"
 #include "pc_sip_ua.h"
 
-#define UA_MSG_MAX 8192
+#define UA_MSG_MAX 16384
+/* Requests larger than this get 513: every answer must fit UA_MSG_MAX (it copies the Vias). */
+#define UA_REQ_MAX 8192
 #define UA_TAG 24
-#define UA_CALLID 80
-#define UA_MAX_ROUTES 8
+#define UA_CALLID 256
+#define UA_MAX_ROUTES 16
+/* A dialog's URIs (RFC 4475's long request has a 560-octet From) and route entries. */
+#define UA_URI 1024
+#define UA_ROUTE 512
 #define NEVER UINT64_MAX
 #define UA_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, REFER, NOTIFY, UPDATE, INFO"
 #define UA_SUPPORTED "replaces, timer"
@@ -37,15 +42,15 @@ struct ua_peer {
 struct dlg {
 	char call_id[UA_CALLID];
 	char ltag[UA_TAG];
-	char rtag[128];
+	char rtag[256];
 	uint32_t lcseq;
 	uint32_t rcseq;
 	bool rcseq_set;
-	char luri[PC_SIP_UA_STR];   /* our URI (From of our requests) */
-	char ruri[PC_SIP_UA_STR];   /* the remote party's URI (To of our requests) */
-	char target[PC_SIP_UA_STR]; /* remote target: Request-URI of in-dialog requests */
+	char luri[UA_URI];   /* our URI (From of our requests) */
+	char ruri[UA_URI];   /* the remote party's URI (To of our requests) */
+	char target[UA_URI]; /* remote target: Request-URI of in-dialog requests */
 	unsigned nroutes;
-	char routes[UA_MAX_ROUTES][PC_SIP_UA_STR]; /* route set, name-addr text, in order */
+	char routes[UA_MAX_ROUTES][UA_ROUTE]; /* route set, name-addr text, in order */
 	bool confirmed;
 };
 
@@ -93,7 +98,7 @@ struct call {
 	unsigned acct;
 	bool outgoing;
 	struct dlg d;
-	char peer[PC_SIP_UA_STR];
+	char peer[UA_URI];
 
 	/* The INVITE transaction: client (ours) or server (theirs). */
 	struct pc_sip_txn *inv_ctx; /* client INVITE transaction while pending */
@@ -128,9 +133,10 @@ struct call {
 	uint64_t noanswer_at; /* no-answer forward */
 	uint64_t se_refresh_at, se_expire_at;
 	uint32_t se_secs;
+	uint32_t se_min; /* Min-SE a 422 asked for */
 	bool se_we_refresh;
 	uint64_t glare_at;
-	bool glare_hold;
+	bool glare_hold, glare_refresh;
 	uint64_t end_at; /* slot free after ENDING without an answer */
 
 	/* Transfer. */
@@ -435,7 +441,7 @@ static int next_hop(struct acct *a, const struct dlg *d, const char *ruri, struc
 	}
 	if (d && d->nroutes) {
 		struct pc_sip_name_addr na;
-		char uri[PC_SIP_UA_STR];
+		char uri[UA_ROUTE];
 
 		if (pc_sip_name_addr_parse(&na, d->routes[0], strlen(d->routes[0]), NULL, 0) < 0)
 			return -EINVAL;
@@ -643,6 +649,10 @@ static const char *reason_of(unsigned code)
 		return "Unsupported URI Scheme";
 	case 420:
 		return "Bad Extension";
+	case 422:
+		return "Session Interval Too Small";
+	case 423:
+		return "Interval Too Brief";
 	case 480:
 		return "Temporarily Unavailable";
 	case 481:
@@ -653,6 +663,8 @@ static const char *reason_of(unsigned code)
 		return "Request Terminated";
 	case 488:
 		return "Not Acceptable Here";
+	case 489:
+		return "Bad Event";
 	case 491:
 		return "Request Pending";
 	case 500:
@@ -663,6 +675,8 @@ static const char *reason_of(unsigned code)
 		return "Service Unavailable";
 	case 505:
 		return "Version Not Supported";
+	case 513:
+		return "Message Too Large";
 	case 603:
 		return "Decline";
 	default:
@@ -702,8 +716,15 @@ static int build_response(struct pc_sip_ua *ua, const struct pc_sip_msg *m,
 				       na.has_tag;
 
 			pc_sip_pb_printf(&pb, "To: %.*s", (int)h->value.len, h->value.p);
-			if (!has_tag && r->totag && r->code > 100)
-				pc_sip_pb_printf(&pb, ";tag=%s", r->totag);
+			/* 8.2.6.2: a final (or dialog-creating) answer to a request without a To
+			 * tag gets one: the dialog's, or a fresh one outside a dialog. */
+			if (!has_tag && r->code > 100) {
+				char fresh[UA_TAG];
+
+				if (!r->totag)
+					rand_hex(fresh, 12);
+				pc_sip_pb_printf(&pb, ";tag=%s", r->totag ? r->totag : fresh);
+			}
 			pc_sip_pb_printf(&pb, "\r\n");
 			break;
 		}
@@ -800,13 +821,24 @@ static struct call *call_new(struct pc_sip_ua *ua, unsigned acct, bool outgoing)
 	return c;
 }
 
+static int send_cancel(struct pc_sip_ua *ua, struct call *c);
+
+/* The call is over for the phone: ENDED is emitted with the call still readable (state ENDING, so
+ * that an action the callback tries on it is refused), then the slot is freed. A pending INVITE
+ * of ours is cancelled and left to end by itself (RFC 3261 9.1: 64*T1 at most). */
 static void call_end(struct pc_sip_ua *ua, struct call *c, unsigned code, const char *why)
 {
 	if (c->state == CS_FREE)
 		return;
-	c->inv_ctx = NULL;
-	call_free(ua, c);
+	if (c->inv_ctx) {
+		if (c->got_provisional)
+			send_cancel(ua, c);
+		pc_sip_txn_abandon(c->inv_ctx, ua->now);
+		c->inv_ctx = NULL;
+	}
+	c->state = CS_ENDING;
 	emit(ua, PC_SIP_UA_EV_ENDED, c, code, why);
+	call_free(ua, c);
 }
 
 static int media_event(struct pc_sip_ua *ua, struct call *c, const struct pc_sdp_result *res)
@@ -900,50 +932,85 @@ static const char *hdr_value(const struct pc_sip_msg *m, const char *name, size_
 }
 
 /* Learns the dialog from a 2xx/1xx-with-tag (UAC) or from the request (UAS). */
-static void dialog_from_response(struct call *c, const struct pc_sip_msg *m)
+/* Copies @s into @dst (@size octets with the NUL); false, leaving @dst alone, when it does not
+ * fit: a field the dialog cannot hold whole is refused, never cut (a cut Call-ID or tag would
+ * match nothing later). */
+static bool fit_copy(char *dst, size_t size, struct pc_sip_slice s)
 {
-	struct pc_sip_name_addr na;
+	if (s.len >= size)
+		return false;
+	sl_copy(dst, size, s);
+	return true;
+}
+
+/* The route set from the Record-Route of @m, in order (@reverse: a UAC reverses it, 12.1.2).
+ * False when it has more entries than we keep or one is too long. */
+static bool route_set(struct dlg *d, const struct pc_sip_msg *m, bool reverse)
+{
+	char tmp[UA_MAX_ROUTES][UA_ROUTE];
 	struct pc_sip_hdr_iter it;
 	struct pc_sip_slice e;
 	unsigned n = 0;
-	char tmp[UA_MAX_ROUTES][PC_SIP_UA_STR];
+	int rc;
 
-	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &na, NULL, 0) == 0 && na.has_tag)
-		sl_copy(c->d.rtag, sizeof(c->d.rtag), na.tag);
-	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_CONTACT, &na, NULL, 0) == 0 && !na.star)
-		sl_copy(c->d.target, sizeof(c->d.target), na.uri_s);
-	/* 12.1.2: the route set is the Record-Route of the response, reversed. */
 	pc_sip_hdr_iter_init(&it, m, PC_SIP_HDR_RECORD_ROUTE);
-	while (n < UA_MAX_ROUTES && pc_sip_hdr_iter_next(&it, &e, NULL, 0) == 1)
-		sl_copy(tmp[n++], PC_SIP_UA_STR, e);
-	c->d.nroutes = n;
+	while ((rc = pc_sip_hdr_iter_next(&it, &e, NULL, 0)) == 1) {
+		if (n == UA_MAX_ROUTES || !fit_copy(tmp[n], UA_ROUTE, e))
+			return false;
+		n++;
+	}
+	if (rc < 0)
+		return false;
+	d->nroutes = n;
 	for (unsigned i = 0; i < n; i++)
-		memcpy(c->d.routes[i], tmp[n - 1 - i], PC_SIP_UA_STR);
+		memcpy(d->routes[i], tmp[reverse ? n - 1 - i : i], UA_ROUTE);
+	return true;
 }
 
-static void dialog_from_request(struct call *c, const struct pc_sip_msg *m)
+/* The remote target from @m's Contact (12.1.1/12.1.2, and target refreshes 12.2): false when
+ * it is unusable ('*', too long). Without a Contact (an RFC 2543 peer) the target is the
+ * remote URI, as RFC 2543 had it. */
+static bool remote_target(struct dlg *d, const struct pc_sip_msg *m)
 {
 	struct pc_sip_name_addr na;
-	struct pc_sip_hdr_iter it;
-	struct pc_sip_slice e;
+	int rc = pc_sip_msg_name_addr(m, PC_SIP_HDR_CONTACT, &na, NULL, 0);
 
-	sl_copy(c->d.call_id, sizeof(c->d.call_id), m->call_id);
-	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_FROM, &na, NULL, 0) == 0) {
-		sl_copy(c->d.rtag, sizeof(c->d.rtag), na.tag);
-		sl_copy(c->d.ruri, sizeof(c->d.ruri), na.uri_s);
-		sl_copy(c->peer, sizeof(c->peer), na.uri_s);
+	if (rc == -ENOENT) {
+		memcpy(d->target, d->ruri, sizeof(d->target));
+		return d->target[0] != 0;
 	}
-	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &na, NULL, 0) == 0)
-		sl_copy(c->d.luri, sizeof(c->d.luri), na.uri_s);
-	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_CONTACT, &na, NULL, 0) == 0 && !na.star)
-		sl_copy(c->d.target, sizeof(c->d.target), na.uri_s);
+	return rc == 0 && !na.star && fit_copy(d->target, sizeof(d->target), na.uri_s);
+}
+
+/* Learns the dialog from the 2xx of our INVITE. False when it cannot be held. */
+static bool dialog_from_response(struct call *c, const struct pc_sip_msg *m)
+{
+	struct pc_sip_name_addr na;
+
+	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &na, NULL, 0) < 0 || !na.has_tag ||
+	    !fit_copy(c->d.rtag, sizeof(c->d.rtag), na.tag))
+		return false;
+	return remote_target(&c->d, m) && route_set(&c->d, m, true);
+}
+
+/* Learns the dialog from an INVITE received. False when it cannot be held (then 400). */
+static bool dialog_from_request(struct call *c, const struct pc_sip_msg *m)
+{
+	struct pc_sip_name_addr na;
+
+	if (!fit_copy(c->d.call_id, sizeof(c->d.call_id), m->call_id))
+		return false;
+	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_FROM, &na, NULL, 0) < 0 ||
+	    !fit_copy(c->d.rtag, sizeof(c->d.rtag), na.tag) ||
+	    !fit_copy(c->d.ruri, sizeof(c->d.ruri), na.uri_s))
+		return false;
+	sl_copy(c->peer, sizeof(c->peer), na.uri_s);
+	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &na, NULL, 0) < 0 ||
+	    !fit_copy(c->d.luri, sizeof(c->d.luri), na.uri_s))
+		return false;
 	c->d.rcseq = m->cseq;
 	c->d.rcseq_set = true;
-	/* 12.1.1: the route set is the Record-Route of the request, in order. */
-	c->d.nroutes = 0;
-	pc_sip_hdr_iter_init(&it, m, PC_SIP_HDR_RECORD_ROUTE);
-	while (c->d.nroutes < UA_MAX_ROUTES && pc_sip_hdr_iter_next(&it, &e, NULL, 0) == 1)
-		sl_copy(c->d.routes[c->d.nroutes++], PC_SIP_UA_STR, e);
+	return remote_target(&c->d, m) && route_set(&c->d, m, false);
 }
 
 /* Sends the ACK of a 2xx (RFC 3261 13.2.2.4): a new transaction-less request. */
@@ -1072,10 +1139,14 @@ static int send_invite(struct pc_sip_ua *ua, struct call *c, const char *auth_hd
 	c->sdp_started = true;
 	r.body = ua->body;
 	r.bodylen = blen;
-	if (a->c.session_timer)
-		snprintf(extra, sizeof(extra), "Session-Expires: %u%s\r\n",
-			 a->c.session_expires_s ? a->c.session_expires_s : 1800,
+	if (a->c.session_timer) {
+		uint32_t se = a->c.session_expires_s ? a->c.session_expires_s : 1800;
+
+		if (c->se_min > se) /* a 422 asked for more (RFC 4028 7.3) */
+			se = c->se_min;
+		snprintf(extra, sizeof(extra), "Session-Expires: %u%s\r\n", (unsigned)se,
 			 a->c.refresher_uas ? ";refresher=uas" : "");
+	}
 	if (c->replaces_hdr[0]) {
 		size_t n = strlen(extra);
 
@@ -1242,6 +1313,39 @@ static int send_cancel(struct pc_sip_ua *ua, struct call *c)
 	return start_client(ua, crq, len, &hop, NULL);
 }
 
+/* A 2xx for an INVITE of ours whose dialog is confirmed already: the same To tag is a
+ * retransmission (our ACK again), another is a second fork answering (ACK and BYE it, RFC 3261
+ * 13.2.2.4: only one dialog lives). */
+static void fork_or_retransmission(struct pc_sip_ua *ua, struct call *c, const struct pc_sip_msg *m)
+{
+	struct acct *a = &ua->acct[c->acct];
+	struct pc_sip_name_addr to;
+	struct ua_peer hop;
+	struct dlg fork;
+	struct uac_req *rq;
+	size_t len;
+
+	if (pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &to, NULL, 0) < 0 || !to.has_tag)
+		return;
+	if (sl_eq_str(to.tag, c->d.rtag)) {
+		if (c->ack_msg && next_hop(a, &c->d, c->d.target, &hop) == 0)
+			send_to(ua, &hop, c->ack_msg, c->ack_len);
+		return;
+	}
+	fork = c->d;
+	if (!fit_copy(fork.rtag, sizeof(fork.rtag), to.tag) || !remote_target(&fork, m) ||
+	    !route_set(&fork, m, true) || next_hop(a, &fork, fork.target, &hop) < 0)
+		return;
+	if (build_request(ua, a, &fork, &(struct req_args){ .method = "ACK", .cseq = m->cseq },
+			  hop.tp, &len) == 0)
+		send_to(ua, &hop, ua->buf, len);
+	if (build_request(ua, a, &fork, &(struct req_args){ .method = "BYE" }, hop.tp, &len) == 0) {
+		rq = req_new(ua, RK_OPTIONS, 0, c->acct); /* its answer needs no handling */
+		if (rq)
+			start_client(ua, rq, len, &hop, NULL);
+	}
+}
+
 static void invite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_sip_txn *t,
 			    const struct pc_sip_msg *m)
 {
@@ -1254,6 +1358,15 @@ static void invite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_
 		if (code == 100)
 			return;
 		c->got_provisional = true;
+		{
+			/* The early dialog's tag (RFC 3261 12.1.2): a semi-attended transfer
+			 * replaces it while the target still rings. */
+			struct pc_sip_name_addr to;
+
+			if (!c->d.rtag[0] &&
+			    pc_sip_msg_name_addr(m, PC_SIP_HDR_TO, &to, NULL, 0) == 0 && to.has_tag)
+				fit_copy(c->d.rtag, sizeof(c->d.rtag), to.tag);
+		}
 		if (m->body.len && has_sdp(m))
 			(void)0; /* early media: the answer comes again in the 2xx */
 		if (c->state == CS_CALLING) {
@@ -1262,6 +1375,8 @@ static void invite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_
 		}
 		if (c->cancel_pending) {
 			c->cancel_pending = false;
+			if (c->inv_ctx)
+				pc_sip_txn_abandon(c->inv_ctx, ua->now);
 			send_cancel(ua, c);
 		}
 		return;
@@ -1270,7 +1385,18 @@ static void invite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_
 	if (code < 300) {
 		bool was_confirmed = c->d.confirmed;
 
-		dialog_from_response(c, m);
+		if (was_confirmed) {
+			/* A 2xx again: a retransmission (RFC 6026 passes them up: ACK again) or
+			 * another fork's answer (13.2.2.4: ACK it, then BYE that dialog). */
+			fork_or_retransmission(ua, c, m);
+			return;
+		}
+		if (!dialog_from_response(c, m)) {
+			/* A dialog we cannot hold (no Contact, a tag or route set too large):
+			 * the UAS gives up on its own after 64*T1. */
+			call_end(ua, c, 502, "unusable 2xx");
+			return;
+		}
 		c->d.confirmed = true;
 		if (has_sdp(m))
 			sdp_complete(ua, c, m);
@@ -1294,6 +1420,20 @@ static void invite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_
 	}
 	if ((code == 401 || code == 407) && authenticate(ua, rq, t, m) == 0)
 		return;
+	if (code == 422 && !c->se_min) {
+		/* RFC 4028 7.3: once more, with the Min-SE the UAS wants. */
+		uint32_t min_se = 0;
+		size_t n;
+		const char *v = hdr_value(m, "Min-SE", &n);
+
+		if (v && pc_sip_delta_parse(v, n, UINT32_MAX, &min_se, NULL, 0) == 0 && min_se &&
+		    min_se <= 86400) {
+			c->se_min = min_se;
+			pc_sdp_neg_init(c->neg, &c->caps, (uint64_t)time(NULL) + c->num, NULL, 0);
+			if (send_invite(ua, c, NULL, NULL) == 0)
+				return;
+		}
+	}
 	if (code >= 300 && code < 400 && c->redirects < 3) {
 		struct pc_sip_name_addr na;
 
@@ -1327,6 +1467,8 @@ static void reinvite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct p
 		return;
 	c->reinvite_pending = false;
 	if (code < 300) {
+		/* 12.2.1.2: a 2xx to a re-INVITE refreshes the remote target. */
+		remote_target(&c->d, m);
 		if (has_sdp(m))
 			sdp_complete(ua, c, m);
 		send_ack(ua, c, m->cseq, NULL, 0);
@@ -1344,12 +1486,24 @@ static void reinvite_response(struct pc_sip_ua *ua, struct uac_req *rq, struct p
 						       (unsigned)rand() % 2000);
 		arm(ua, c->glare_at);
 		c->glare_hold = rq->hold;
+		c->glare_refresh = rq->refresh;
 		return;
 	}
 	if (code == 408 || code == 481) {
 		/* 14.1: the dialog is gone. */
 		send_bye(ua, c);
 	}
+}
+
+static int send_register(struct pc_sip_ua *ua, unsigned i, uint32_t expires);
+
+/* Whether a Contact URI is ours: our address and port. */
+static bool contact_is_ours(const struct pc_sip_ua *ua, const struct pc_sip_uri *u)
+{
+	size_t n = strlen(ua->conf.local_ip);
+
+	return u->host.len == n && memcmp(u->host.p, ua->conf.local_ip, n) == 0 &&
+	       (u->port == ua->port || (ua->tls_port && u->port == ua->tls_port));
 }
 
 static void on_response(void *ctx, struct pc_sip_txn *t, void *user, const struct pc_sip_msg *m,
@@ -1391,10 +1545,23 @@ static void on_response(void *ctx, struct pc_sip_txn *t, void *user, const struc
 			size_t n;
 			const char *v;
 
-			if (pc_sip_msg_name_addr(m, PC_SIP_HDR_CONTACT, &na, NULL, 0) == 0 &&
-			    na.expires >= 0)
-				exp = (uint32_t)na.expires;
-			else if ((v = hdr_value(m, "Expires", &n)) != NULL)
+			struct pc_sip_hdr_iter it;
+			struct pc_sip_slice e;
+			bool mine = false;
+
+			/* 10.2.4: the registrar lists every binding of the AOR (other phones of
+			 * the user too): ours is the Contact with our address. */
+			pc_sip_hdr_iter_init(&it, m, PC_SIP_HDR_CONTACT);
+			while (!mine && pc_sip_hdr_iter_next(&it, &e, NULL, 0) == 1) {
+				if (pc_sip_name_addr_parse(&na, e.p, e.len, NULL, 0) < 0 || na.star)
+					continue;
+				if (contact_is_ours(ua, &na.uri)) {
+					mine = true;
+					if (na.expires >= 0)
+						exp = (uint32_t)na.expires;
+				}
+			}
+			if ((!mine || na.expires < 0) && (v = hdr_value(m, "Expires", &n)) != NULL)
 				pc_sip_delta_parse(v, n, UINT32_MAX, &exp, NULL, 0);
 			a->reg_pending = false;
 			if (exp == 0) {
@@ -1406,8 +1573,11 @@ static void on_response(void *ctx, struct pc_sip_txn *t, void *user, const struc
 			if (a->c.keepalive_s)
 				pc_sip_transport_keepalive(ua->tp, a->proxy.tp, &a->proxy.addr,
 							   a->c.keepalive_s * 1000u);
-			/* Refresh before expiry: at half, or 30 s before for long ones. */
-			a->reg_at = ua->now + (exp > 120 ? (exp - 30) : exp / 2) * 1000ull;
+			/* Refresh before expiry: at half, or 30 s before for long ones; never
+			 * sooner than in a second (a registrar granting 1 s is no reason to spin). */
+			a->reg_at = ua->now + (exp > 120 ?
+						       (exp - 30) * 1000ull :
+						       (exp * 500ull > 1000 ? exp * 500ull : 1000));
 			arm(ua, a->reg_at);
 			{
 				struct pc_sip_ua_event ev = { .type = PC_SIP_UA_EV_REGISTERED,
@@ -1424,6 +1594,19 @@ static void on_response(void *ctx, struct pc_sip_txn *t, void *user, const struc
 		}
 		if ((code == 401 || code == 407) && authenticate(ua, rq, t, m) == 0)
 			return;
+		if (code == 423) {
+			/* 10.2.8: too brief; again with the registrar's Min-Expires. */
+			uint32_t min = 0;
+			size_t n;
+			const char *v = hdr_value(m, "Min-Expires", &n);
+
+			if (v && pc_sip_delta_parse(v, n, UINT32_MAX, &min, NULL, 0) == 0 &&
+			    min > a->expires && min <= 86400) {
+				a->reg_pending = false;
+				if (send_register(ua, rq->acct, min) == 0)
+					return;
+			}
+		}
 		a->reg_pending = false;
 		a->registered = false;
 		a->reg_at = ua->now + (a->c.retry_s ? a->c.retry_s : 30) * 1000ull;
@@ -1483,8 +1666,13 @@ static void on_terminated(void *ctx, struct pc_sip_txn *t, void *user, enum pc_s
 		/* A server transaction: its user is the call it started, if any. */
 		struct call *c = user;
 
-		if (c && c->inv_stx == t)
+		if (c && c->inv_stx == t) {
 			c->inv_stx = NULL;
+			/* Ended before we answered (its flow failed): nothing can answer it now. */
+			if (c->state == CS_INCOMING)
+				call_end(ua, c, why == PC_SIP_TXN_END_TRANSPORT ? 503 : 408,
+					 "the caller's transaction ended");
+		}
 		return;
 	}
 	if (!rq || !rq->used)
@@ -1523,6 +1711,15 @@ static void on_terminated(void *ctx, struct pc_sip_txn *t, void *user, enum pc_s
 		case RK_BYE:
 			if (c)
 				call_end(ua, c, 408, "BYE not answered");
+			break;
+		case RK_REINVITE:
+			/* 14.1: no answer to a re-INVITE (or its flow died): the dialog is as
+			 * good as gone; end the call. */
+			if (c) {
+				c->reinvite_pending = false;
+				if (c->state == CS_ACTIVE)
+					send_bye(ua, c);
+			}
 			break;
 		default:
 			break;
@@ -1645,11 +1842,19 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 		if (!v)
 			v = hdr_value(mp, "x", &n);
 		if (v && pc_sip_session_expires_parse(&se, v, n, NULL, 0) == 0 && se.delta) {
-			bool uac_refreshes = se.refresher != PC_SIP_REFRESHER_UAS;
+			const struct pc_sip_header *sup =
+				pc_sip_msg_find(mp, PC_SIP_HDR_SUPPORTED, NULL);
+			bool uac_timer = false, uac_refreshes;
 
-			snprintf(extra, sizeof(extra),
-				 "Session-Expires: %u;refresher=%s\r\nRequire: timer\r\n",
-				 (unsigned)se.delta, uac_refreshes ? "uac" : "uas");
+			for (; sup; sup = pc_sip_msg_find(mp, PC_SIP_HDR_SUPPORTED, sup))
+				if (pc_sip_list_has_token(sup->value.p, sup->value.len, "timer"))
+					uac_timer = true;
+			/* RFC 4028 9: a caller without "timer" support cannot refresh (a proxy put
+			 * the header in): we refresh, and require nothing of it. */
+			uac_refreshes = uac_timer && se.refresher != PC_SIP_REFRESHER_UAS;
+			snprintf(extra, sizeof(extra), "Session-Expires: %u;refresher=%s\r\n%s",
+				 (unsigned)se.delta, uac_refreshes ? "uac" : "uas",
+				 uac_timer ? "Require: timer\r\n" : "");
 			session_timer_start(ua, c, se.delta, !uac_refreshes);
 		}
 	}
@@ -1712,8 +1917,14 @@ static void incoming_invite(struct pc_sip_ua *ua, struct pc_sip_txn *t, const st
 				continue;
 			replaced = o;
 		}
-		if (!replaced || replaced->state == CS_ENDING) {
+		/* RFC 3891 3: 481 when no dialog matches, or it is an early dialog we did not
+		 * start (ringing here); 486 for early-only once it is confirmed. */
+		if (!replaced || replaced->state == CS_ENDING || replaced->state == CS_INCOMING) {
 			respond_simple(ua, t, m, 481, NULL);
+			return;
+		}
+		if (rp.early_only && replaced->state == CS_ACTIVE) {
+			respond_simple(ua, t, m, 486, NULL);
 			return;
 		}
 	}
@@ -1725,9 +1936,36 @@ static void incoming_invite(struct pc_sip_ua *ua, struct pc_sip_txn *t, const st
 	ua->stats.calls_in++;
 	c->inv_stx = t;
 	pc_sip_txn_set_user(t, c); /* a server transaction's user is its call */
-	dialog_from_request(c, m);
+	if (!dialog_from_request(c, m)) {
+		/* No usable Contact (none, '*'), or a Call-ID, tag, URI or route set larger
+		 * than a dialog keeps: refused rather than kept cut. */
+		respond_simple(ua, t, m, 400, NULL);
+		call_end(ua, c, 400, "unusable INVITE");
+		return;
+	}
 	call_link_cid(ua, c);
 	c->d.confirmed = false;
+	{
+		/* RFC 4028 5: an interval below our Min-SE is refused with 422. */
+		struct pc_sip_session_expires se;
+		uint32_t min_se = a->c.min_se_s ? a->c.min_se_s : 90;
+		size_t sn;
+		const char *sv = hdr_value(m, "Session-Expires", &sn);
+
+		if (!sv)
+			sv = hdr_value(m, "x", &sn);
+		if (sv && pc_sip_session_expires_parse(&se, sv, sn, NULL, 0) == 0 &&
+		    se.delta < min_se) {
+			char extra[40];
+
+			snprintf(extra, sizeof(extra), "Min-SE: %u\r\n", (unsigned)min_se);
+			respond(ua, t, m,
+				&(struct resp_args){
+					.code = 422, .totag = c->d.ltag, .extra = extra });
+			call_end(ua, c, 422, "session interval too small");
+			return;
+		}
+	}
 	c->inv_has_offer = has_sdp(m);
 	c->ok_peer = *peer; /* our 2xx is retransmitted where the INVITE came from */
 
@@ -1794,9 +2032,13 @@ static void incoming_reinvite(struct pc_sip_ua *ua, struct call *c, struct pc_si
 	size_t blen = 0, len;
 	bool ok = true;
 
-	if (c->reinvite_pending || c->inv_stx) {
-		/* 14.2: one offer at a time. */
+	if (c->reinvite_pending || c->inv_stx || c->state != CS_ACTIVE) {
+		/* 14.2: one offer at a time (an early dialog's offer is pending too). */
 		respond_simple(ua, t, m, 491, NULL);
+		return;
+	}
+	if (pc_sip_msg_find(m, PC_SIP_HDR_CONTACT, NULL) && !remote_target(&c->d, m)) {
+		respond_simple(ua, t, m, 400, NULL); /* Contact '*' or too long */
 		return;
 	}
 	if (has_sdp(m)) {
@@ -1849,6 +2091,12 @@ static void incoming_refer(struct pc_sip_ua *ua, struct call *c, struct pc_sip_t
 		respond_simple(ua, t, m, 400, NULL);
 		return;
 	}
+	if (rt.target.uri.scheme != PC_SIP_SCHEME_SIP &&
+	    rt.target.uri.scheme != PC_SIP_SCHEME_SIPS) {
+		/* We can only be referred to SIP: anything else is refused up front. */
+		respond_simple(ua, t, m, 416, NULL);
+		return;
+	}
 	respond(ua, t, m,
 		&(struct resp_args){ .code = 202,
 				     .contact = true,
@@ -1893,7 +2141,8 @@ static void incoming_refer(struct pc_sip_ua *ua, struct call *c, struct pc_sip_t
 			ua->conf.on_event(ua->conf.arg, &ev);
 	}
 	if (send_invite(ua, n, NULL, NULL) < 0) {
-		call_free(ua, n);
+		n->refer_parent = 0;
+		call_end(ua, n, 503, "cannot call the transfer target");
 		send_notify_frag(ua, c, 503, true);
 		return;
 	}
@@ -1908,10 +2157,20 @@ static void incoming_notify(struct pc_sip_ua *ua, struct call *c, struct pc_sip_
 	size_t n;
 	const char *v;
 	bool terminated = false;
+	const struct pc_sip_header *eh = pc_sip_msg_find(m, PC_SIP_HDR_EVENT, NULL);
+	struct pc_sip_event ev;
 
+	/* RFC 6665 8.2.1 / RFC 3515: only the implicit subscription of a REFER we sent. */
+	if (!eh || pc_sip_event_parse(&ev, eh->value.p, eh->value.len, NULL, 0) < 0 ||
+	    !sl_ieq(ev.package, "refer") || !c->refer_sent) {
+		respond_simple(ua, t, m, 489, NULL);
+		return;
+	}
 	respond_simple(ua, t, m, 200, NULL);
 	/* The body is a sipfrag status line: "SIP/2.0 200 OK". */
-	if (m->body.len >= 12 && strncasecmp(m->body.p, "SIP/2.0 ", 8) == 0)
+	if (m->body.len >= 12 && strncasecmp(m->body.p, "SIP/2.0 ", 8) == 0 &&
+	    m->body.p[8] >= '1' && m->body.p[8] <= '6' && m->body.p[9] >= '0' &&
+	    m->body.p[9] <= '9' && m->body.p[10] >= '0' && m->body.p[10] <= '9')
 		code = (unsigned)(m->body.p[8] - '0') * 100 + (unsigned)(m->body.p[9] - '0') * 10 +
 		       (unsigned)(m->body.p[10] - '0');
 	v = hdr_value(m, "Subscription-State", &n);
@@ -2049,11 +2308,32 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 		return;
 	}
 	if (sl_ieq(m->method, "UPDATE")) {
-		respond(ua, t, m,
-			&(struct resp_args){ .code = 200,
-					     .contact = true,
-					     .a = &ua->acct[c->acct],
-					     .tp = peer->tp });
+		struct resp_args r = {
+			.code = 200, .contact = true, .a = &ua->acct[c->acct], .tp = peer->tp
+		};
+		size_t blen = 0;
+		bool ok = true;
+
+		/* RFC 3311: an UPDATE may carry an offer (answered in the 200) and refreshes
+		 * the target. */
+		if (c->reinvite_pending) {
+			respond_simple(ua, t, m, 491, NULL);
+			return;
+		}
+		if (pc_sip_msg_find(m, PC_SIP_HDR_CONTACT, NULL) && !remote_target(&c->d, m)) {
+			respond_simple(ua, t, m, 400, NULL);
+			return;
+		}
+		if (has_sdp(m) && (sdp_answer(ua, c, m, &blen, &ok) < 0 || !ok)) {
+			respond_simple(ua, t, m, 488, NULL);
+			return;
+		}
+		if (blen) {
+			r.ctype = "application/sdp";
+			r.body = ua->body;
+			r.bodylen = blen;
+		}
+		respond(ua, t, m, &r);
 		if (c->se_secs)
 			session_timer_start(ua, c, c->se_secs, c->se_we_refresh);
 		return;
@@ -2129,24 +2409,43 @@ static void on_recv(void *arg, const struct pc_sip_rx *rx)
 		return;
 	case PC_SIP_UAS_RESPOND: {
 		char extra[512] = "";
+		struct pc_sip_pb pb;
 
+		/* Bounded: the tags come from the peer (a Require of long unknown tags); room for
+		 * the final CRLF and NUL is kept out of the builder. */
+		pc_sip_pb_init(&pb, extra, sizeof(extra) - 3);
 		if (v.accept)
-			snprintf(extra, sizeof(extra), "Accept: %s\r\n", v.accept);
+			pc_sip_pb_printf(&pb, "Accept: %s\r\n", v.accept);
 		if (v.status == 420 && v.nunsupported) {
-			size_t n = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-
+			pc_sip_pb_printf(&pb, "Unsupported: ");
 			for (unsigned i = 0; i < v.nunsupported && i < PC_SIP_UAS_MAX_UNSUPPORTED;
-			     i++)
-				n += (size_t)snprintf(extra + n, sizeof(extra) - n, "%s%.*s",
-						      i ? ", " : "", (int)v.unsupported[i].len,
-						      v.unsupported[i].p);
-			snprintf(extra + n, sizeof(extra) - n, "\r\n");
+			     i++) {
+				struct pc_sip_pb save = pb;
+
+				if (pc_sip_pb_printf(&pb, "%s%.*s", i ? ", " : "",
+						     (int)v.unsupported[i].len,
+						     v.unsupported[i].p) < 0) {
+					pb = save; /* the tags that fit; the rest left out */
+					break;
+				}
+			}
+			if (!pb.err) {
+				memcpy(extra + pb.len, "\r\n", 2);
+				pb.len += 2;
+			}
 		}
+		extra[pb.err ? 0 : pb.len] = 0;
 		if (rc < 0)
 			ua->stats.rx_bad++;
 		send_stateless(ua, mp, v.status, &peer, extra[0] ? extra : NULL);
 		return;
 	}
+	}
+	if (mp->is_request && mp->msg_len > UA_REQ_MAX) {
+		ua->stats.rx_bad++;
+		if (!sl_ieq(mp->method, "ACK"))
+			send_stateless(ua, mp, 513, &peer, NULL);
+		return;
 	}
 	if (mp->is_request && !request_grammar_ok(mp)) {
 		/* RFC 3261 8.2 / 21.4.1: a request whose URIs or name-addrs break the grammar. */
@@ -2180,7 +2479,7 @@ static int send_register(struct pc_sip_ua *ua, unsigned i, uint32_t expires)
 		rand_hex(a->reg.call_id, 24);
 		rand_hex(a->reg.ltag, 12);
 		a->reg.lcseq = 1;
-		char aor[PC_SIP_UA_STR];
+		char aor[UA_URI];
 
 		snprintf(aor, sizeof(aor), "sip:%s@%s", a->c.user, a->aor_host);
 		memcpy(a->reg.luri, aor, sizeof(aor));
@@ -2199,7 +2498,14 @@ static int send_register(struct pc_sip_ua *ua, unsigned i, uint32_t expires)
 		return -ENOSPC;
 	a->reg_pending = true;
 	a->reg_at = NEVER;
-	return start_client(ua, rq, len, &a->proxy, NULL);
+	rc = start_client(ua, rq, len, &a->proxy, NULL);
+	if (rc < 0) {
+		/* No timer may stay in the past: try again after the retry interval. */
+		a->reg_pending = false;
+		a->reg_at = ua->now + (a->c.retry_s ? a->c.retry_s : 30) * 1000ull;
+		arm(ua, a->reg_at);
+	}
+	return rc;
 }
 
 int pc_sip_ua_register(struct pc_sip_ua *ua, unsigned account)
@@ -2273,6 +2579,8 @@ int pc_sip_ua_hangup(struct pc_sip_ua *ua, unsigned num)
 		arm(ua, c->end_at);
 		if (c->got_provisional) {
 			c->cancel_pending = false;
+			if (c->inv_ctx)
+				pc_sip_txn_abandon(c->inv_ctx, ua->now);
 			return send_cancel(ua, c);
 		}
 		return 0;
@@ -2301,13 +2609,14 @@ static int reinvite(struct pc_sip_ua *ua, struct call *c, bool hold, bool refres
 		return rc;
 	r.body = ua->body;
 	r.bodylen = blen;
-	if (c->se_secs) {
-		char extra[64];
+	char se_hdr[96];
 
-		snprintf(extra, sizeof(extra), "Session-Expires: %u;refresher=%s\r\n",
-			 (unsigned)c->se_secs, c->se_we_refresh == c->outgoing ? "uac" : "uas");
-		r.extra = NULL;
-		(void)extra;
+	if (c->se_secs) {
+		/* RFC 4028 7.4: every re-INVITE keeps the session timer going; the refresher
+		 * stays who it was (uac: the sender of this request). */
+		snprintf(se_hdr, sizeof(se_hdr), "Session-Expires: %u;refresher=%s\r\n",
+			 (unsigned)c->se_secs, c->se_we_refresh ? "uac" : "uas");
+		r.extra = se_hdr;
 	}
 	rc = next_hop(a, &c->d, c->d.target, &hop);
 	if (rc < 0)
@@ -2350,7 +2659,7 @@ int pc_sip_ua_resume(struct pc_sip_ua *ua, unsigned num)
 static int send_refer(struct pc_sip_ua *ua, struct call *c, const char *refer_to)
 {
 	struct acct *a = &ua->acct[c->acct];
-	char extra[1200];
+	char extra[2600];
 	struct req_args r = { .method = "REFER", .contact = true };
 
 	snprintf(extra, sizeof(extra), "Refer-To: %s\r\nReferred-By: <sip:%s@%s>\r\n", refer_to,
@@ -2399,12 +2708,16 @@ int pc_sip_ua_transfer_replace(struct pc_sip_ua *ua, unsigned num, unsigned othe
 {
 	struct call *c = ua ? call_by_num(ua, num) : NULL;
 	struct call *o = ua ? call_by_num(ua, other) : NULL;
-	char rep[512], refer_to[1100];
+	char rep[640], refer_to[2400];
 
 	if (!c || !o)
 		return -ENOENT;
 	if (c->state != CS_ACTIVE || (o->state != CS_ACTIVE && o->state != CS_RINGING))
 		return -EPROTO;
+	/* Replaces names the target's dialog by its tag: not known before the target answers
+	 * with a tag (a 180 without one leaves nothing to replace yet). */
+	if (!o->d.rtag[0])
+		return -EAGAIN;
 	ua->now = mono_ms();
 	/* RFC 3891: to-tag and from-tag as the target sees its dialog: its tag is our remote. */
 	snprintf(rep, sizeof(rep), "%s;to-tag=%s;from-tag=%s", o->d.call_id, o->d.rtag, o->d.ltag);
@@ -2486,8 +2799,12 @@ static uint64_t ua_timers(struct pc_sip_ua *ua)
 	for (unsigned i = 0; i < ua->conf.naccounts; i++) {
 		struct acct *a = &ua->acct[i];
 
-		if (a->reg_at <= ua->now && !a->reg_pending)
-			send_register(ua, i, a->c.expires_s ? a->c.expires_s : 3600);
+		if (a->reg_at <= ua->now && !a->reg_pending &&
+		    send_register(ua, i, a->c.expires_s ? a->c.expires_s : 3600) < 0 &&
+		    a->reg_at <= ua->now) {
+			a->reg_at = ua->now + (a->c.retry_s ? a->c.retry_s : 30) * 1000ull;
+			arm(ua, a->reg_at);
+		}
 		if (a->reg_at < next)
 			next = a->reg_at;
 	}
@@ -2500,12 +2817,14 @@ static uint64_t ua_timers(struct pc_sip_ua *ua)
 			c->answer_at = NEVER;
 			answer_call(ua, c);
 		}
-		if (c->noanswer_at <= ua->now && c->state == CS_INCOMING && c->inv_stx) {
+		if (c->noanswer_at <= ua->now) {
 			struct pc_sip_msg *m = &ua->req_msg;
 			const void *req;
 			size_t len;
 
-			c->noanswer_at = NEVER;
+			c->noanswer_at = NEVER; /* whatever happens below: never due again */
+			if (c->state != CS_INCOMING || !c->inv_stx)
+				continue;
 			req = pc_sip_txn_request(c->inv_stx, &len);
 			if (pc_sip_msg_parse(m, req, len, NULL, 0) == 0)
 				forward_302(ua, c->inv_stx, m, c, ua->acct[c->acct].c.noanswer_fwd);
@@ -2526,11 +2845,15 @@ static uint64_t ua_timers(struct pc_sip_ua *ua)
 		}
 		if (c->glare_at <= ua->now) {
 			c->glare_at = NEVER;
-			reinvite(ua, c, c->glare_hold, false);
+			reinvite(ua, c, c->glare_hold, c->glare_refresh);
 		}
 		if (c->se_refresh_at <= ua->now) {
 			c->se_refresh_at = NEVER;
-			reinvite(ua, c, c->local_hold, true);
+			if (reinvite(ua, c, c->local_hold, true) == -EBUSY) {
+				/* Another offer is pending: refresh once it is done. */
+				c->se_refresh_at = ua->now + 1000;
+				arm(ua, c->se_refresh_at);
+			}
 		}
 		if (c->se_expire_at <= ua->now) {
 			c->se_expire_at = NEVER;

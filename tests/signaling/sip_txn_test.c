@@ -834,3 +834,46 @@ Test(sip_txn, fail_peer_ends_only_the_transactions_on_that_flow)
 	cr_assert_eq(pc_sip_txn_count(r->layer), 1);
 	rig_free(r);
 }
+
+Test(sip_txn, client_invite_abandoned_after_cancel_ends_64t1_later)
+{
+	struct rig *r = rig_new(0);
+	size_t n = make_request("INVITE", "z9hG4bKab1", 1);
+	char req[2048];
+	struct pc_sip_txn *t = NULL;
+
+	memcpy(req, req_buf, n);
+	cr_assert_eq(pc_sip_txn_client_start(r->layer, &t, req, n, &P, false, NULL, 0), 0);
+	r->now = 100;
+	answer(r, req, n, 180);
+	/* Given a CANCEL sent at 1 s and no final ever (RFC 3261 9.1) */
+	cr_assert_eq(pc_sip_txn_abandon(t, 1000), 0);
+	run_until(r, 1000 + 31999);
+	cr_assert_eq(r->terminated, 0);
+	run_until(r, 1000 + 32000);
+	cr_assert_eq(r->terminated, 1);
+	cr_assert_eq(r->last_end, PC_SIP_TXN_END_TIMEOUT);
+	cr_assert_eq(pc_sip_txn_count(r->layer), 0);
+	rig_free(r);
+}
+
+Test(sip_txn, client_invite_proceeding_forever_ends_by_timer_c)
+{
+	struct rig *r = rig_new(0);
+	size_t n = make_request("INVITE", "z9hG4bKtc1", 1);
+	char req[2048];
+
+	memcpy(req, req_buf, n);
+	cr_assert_eq(pc_sip_txn_client_start(r->layer, NULL, req, n, &P, false, NULL, 0), 0);
+	r->now = 100;
+	answer(r, req, n, 180);
+	/* each provisional restarts it */
+	r->now = 100000;
+	answer(r, req, n, 183);
+	run_until(r, 100000 + 179999);
+	cr_assert_eq(r->terminated, 0);
+	run_until(r, 100000 + 180000);
+	cr_assert_eq(r->terminated, 1);
+	cr_assert_eq(r->last_end, PC_SIP_TXN_END_TIMEOUT);
+	rig_free(r);
+}

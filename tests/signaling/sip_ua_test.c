@@ -80,6 +80,7 @@ static void party_init(struct party *p, const char *name, void (*tweak)(struct p
 	a->caps.ptime = 20;
 	a->caps.dir = PC_SDP_DIR_SENDRECV;
 	a->caps.addr = "127.0.0.1";
+	a->min_se_s = 1; /* the session timer cases use 2 s intervals */
 	if (tweak)
 		tweak(&c);
 	cr_assert_eq(pc_sip_ua_create(&p->ua, &c), 0, "%s: create", name);
@@ -597,7 +598,16 @@ Test(sip_ua, register_digest_refresh_before_expiry_and_retry_after_failure, .tim
 	cr_assert(strstr(req, "nonce=\"n2\""), "%s", req);
 	cr_assert(strstr(req, "nc=00000001"), "%s", req);
 	/* When the registrar grants 4 s */
-	reply(fd, req, n, &from, 200, "Contact: <sip:alice@127.0.0.1>;expires=4\r\n");
+	{
+		/* another phone's binding first (3500 s): ours is the one with our address */
+		char contacts[256];
+
+		snprintf(contacts, sizeof(contacts),
+			 "Contact: <sip:alice@192.0.2.9:5060>;expires=3500\r\n"
+			 "Contact: <sip:alice@127.0.0.1:%u>;expires=4\r\n",
+			 pc_sip_ua_port(a.ua));
+		reply(fd, req, n, &from, 200, contacts);
+	}
 	t0 = ms_now();
 	i = pump_until((struct party *[]){ &a }, 1, &a, PC_SIP_UA_EV_REGISTERED, 0, 1000);
 	cr_assert_geq(i, 0);
@@ -652,6 +662,141 @@ Test(sip_ua, several_accounts_incoming_goes_to_the_called_one)
 	cr_assert_eq(pc_sip_ua_call(b.ua, 2, a.uri, &call), 0);
 	i = pump_until(all, nall, &a, PC_SIP_UA_EV_INCOMING, 0, 3000);
 	cr_assert_geq(i, 0);
+	party_fini(&a);
+	party_fini(&b);
+}
+
+/* ---- hostile but parseable requests (regressions of review findings) ------------------------- */
+
+/* Sends @msg to @p's UA from a fresh socket and returns the first final (or 180) answer's text
+ * in @out (empty: none within @ms). */
+static void raw_exchange(struct party *p, const char *msg, char *out, size_t cap, unsigned ms)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint64_t end = ms_now() + ms;
+
+	to.sin_port = htons(pc_sip_ua_port(p->ua));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	out[0] = 0;
+	cr_assert_eq(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)),
+		     (ssize_t)strlen(msg));
+	while (ms_now() < end) {
+		ssize_t n;
+
+		pc_sip_ua_poll(p->ua, 2);
+		n = recv(fd, out, cap - 1, MSG_DONTWAIT);
+		if (n > 12) {
+			out[n] = 0;
+			if (strncmp(out, "SIP/2.0 100 ", 12) != 0)
+				break;
+		}
+		out[0] = 0;
+	}
+	close(fd);
+}
+
+static char g_big[70000], g_ans[70000];
+
+Test(sip_ua, require_with_long_unknown_tags_gets_420_without_overflow)
+{
+	struct party b;
+	int n;
+
+	party_init(&b, "bob", NULL);
+	n = snprintf(g_big, sizeof(g_big),
+		     "OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKreq1\r\n"
+		     "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <%s>\r\nCall-ID: req1\r\n"
+		     "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nRequire: ",
+		     b.uri, b.uri);
+	for (int i = 0; i < 8; i++) {
+		n += snprintf(g_big + n, sizeof(g_big) - (size_t)n, "%stag%d", i ? ", " : "", i);
+		for (int k = 0; k < 100; k++)
+			g_big[n++] = 'x';
+	}
+	snprintf(g_big + n, sizeof(g_big) - (size_t)n, "\r\nContent-Length: 0\r\n\r\n");
+	raw_exchange(&b, g_big, g_ans, sizeof(g_ans), 1000);
+	cr_assert(strncmp(g_ans, "SIP/2.0 420 ", 12) == 0, "%.60s", g_ans);
+	cr_assert(strstr(g_ans, "Unsupported: tag0"), "%.300s", g_ans);
+	party_fini(&b);
+}
+
+static void invite_with(char *out, size_t cap, const struct party *b, const char *callid,
+			const char *contact)
+{
+	snprintf(out, cap,
+		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%.20s\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <%s>\r\nCall-ID: %s\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n%s\r\nContent-Length: 0\r\n\r\n",
+		 b->uri, callid, b->uri, callid, contact);
+}
+
+Test(sip_ua, long_call_id_kept_whole_too_long_refused_contact_star_refused)
+{
+	struct party b;
+	char cid[400];
+
+	party_init(&b, "bob", NULL);
+	/* 200 octets: held whole (the dialog matches it later) */
+	memset(cid, 'c', 200);
+	cid[200] = 0;
+	invite_with(g_big, sizeof(g_big), &b, cid, "Contact: <sip:x@127.0.0.1:9>");
+	raw_exchange(&b, g_big, g_ans, sizeof(g_ans), 1000);
+	cr_assert(strncmp(g_ans, "SIP/2.0 180 ", 12) == 0, "%.60s", g_ans);
+	cr_assert(strstr(g_ans, cid), "the Call-ID comes back whole");
+	/* 300 octets: more than a dialog keeps: 400, not a cut copy */
+	memset(cid, 'd', 300);
+	cid[300] = 0;
+	invite_with(g_big, sizeof(g_big), &b, cid, "Contact: <sip:x@127.0.0.1:9>");
+	raw_exchange(&b, g_big, g_ans, sizeof(g_ans), 1000);
+	cr_assert(strncmp(g_ans, "SIP/2.0 400 ", 12) == 0, "%.60s", g_ans);
+	/* Contact '*' in an INVITE: 400 */
+	invite_with(g_big, sizeof(g_big), &b, "star1", "Contact: *");
+	raw_exchange(&b, g_big, g_ans, sizeof(g_ans), 1000);
+	cr_assert(strncmp(g_ans, "SIP/2.0 400 ", 12) == 0, "%.60s", g_ans);
+	party_fini(&b);
+}
+
+Test(sip_ua, out_of_dialog_answers_carry_a_to_tag)
+{
+	struct party b;
+
+	party_init(&b, "bob", NULL);
+	snprintf(g_big, sizeof(g_big),
+		 "OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKopt1\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <%s>\r\nCall-ID: opt1\r\n"
+		 "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		 b.uri, b.uri);
+	raw_exchange(&b, g_big, g_ans, sizeof(g_ans), 1000);
+	cr_assert(strncmp(g_ans, "SIP/2.0 200 ", 12) == 0, "%.60s", g_ans);
+	cr_assert(strstr(g_ans, ">;tag="), "%.400s", g_ans);
+	party_fini(&b);
+}
+
+static void min_se_90(struct pc_sip_ua_conf *c)
+{
+	c->account[0].min_se_s = 90;
+}
+
+Test(sip_ua, session_interval_below_min_se_gets_422_and_the_caller_retries)
+{
+	struct party a, b;
+	struct party *all[] = { &a, &b };
+	unsigned nall = 2;
+	struct pc_sip_ua_stats before, after;
+
+	party_init(&a, "alice", session_timer_2s);
+	party_init(&b, "bob", min_se_90);
+	/* B's call 1 is the INVITE it refused with 422; the retry is its call 2 */
+	connect_ab(all, nall, &a, &b, 1, 2);
+	cr_assert_geq(find_ev(&b, PC_SIP_UA_EV_ENDED, 1, 0), 0);
+	cr_assert_eq(b.ev[find_ev(&b, PC_SIP_UA_EV_ENDED, 1, 0)].code, 422);
+	/* with the 90 s the 422 imposed, no refresh comes in the next 2.5 s (2 s would: 4+) */
+	pc_sip_ua_stats(b.ua, &before);
+	cr_assert_lt(pump_until(all, nall, &a, PC_SIP_UA_EV_ENDED, 1, 2500), 0);
+	pc_sip_ua_stats(b.ua, &after);
+	cr_assert_lt(after.rx_msgs - before.rx_msgs, 2, "refreshes came: %llu",
+		     (unsigned long long)(after.rx_msgs - before.rx_msgs));
 	party_fini(&a);
 	party_fini(&b);
 }
