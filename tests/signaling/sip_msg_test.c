@@ -322,7 +322,7 @@ Test(sip_msg, every_known_header_name_in_any_case)
 			}
 			nm[n] = 0;
 			len = snprintf(
-				msg, sizeof(msg),
+				text, sizeof(text),
 				"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 				"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
 				"CSeq: 1 OPTIONS\r\nX-Pad: 1\r\n%s: 1\r\n\r\n",
@@ -340,7 +340,7 @@ Test(sip_msg, every_known_header_name_in_any_case)
 			char text[512];
 			struct pc_sip_msg m;
 			int len = snprintf(
-				msg, sizeof(msg),
+				text, sizeof(text),
 				"OPTIONS sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
 				"f: <sip:a@b>;tag=1\r\nt: <sip:a@b>\r\ni: x\r\n"
 				"CSeq: 1 OPTIONS\r\nX-Pad: 1\r\n%c: 1\r\n\r\n",
