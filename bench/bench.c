@@ -4,6 +4,9 @@
 
 #include "bench_pvt.h"
 
+/* sip_bench.c; its place is with the others in bench_pvt.h. */
+int pc_bench_sip_run(const struct pc_bench_opts *o);
+
 /* One line per benchmark; `phonecore bench all` runs them in this order. */
 static const struct pc_bench_desc benches[] = {
 	{ "ring", "lock-free rings: SPSC/MPMC throughput and hand-off latency vs DPDK rte_ring",
@@ -21,6 +24,10 @@ static const struct pc_bench_desc benches[] = {
 	  pc_bench_jitter_run },
 	{ "srtp", "SRTP/SRTCP protect and unprotect per packet vs calling libsrtp directly",
 	  pc_bench_srtp_run },
+	{ "sip",
+	  "SIP parse rate vs libre's sip_msg_decode; UAS calls/s and setup latency under SIPp vs "
+	  "baresip",
+	  pc_bench_sip_run },
 };
 
 const struct pc_bench_desc *pc_bench_list(size_t *n)
