@@ -3,7 +3,8 @@
  * bench_pvt.h - what the benchmarks in bench/ share: the result report (table, JSON, SVG),
  * pinned threads and their start line, the clocks, and DPDK's EAL. Internal to bench/.
  *
- * Nothing here includes DPDK: eal.c keeps DPDK's headers to itself and hands out plain C.
+ * Nothing here includes DPDK: eal.c and relay_dpdk_*.c keep DPDK's headers to themselves and
+ * hand out plain C.
  *
  * Thread context: report and EAL functions on the benchmark's calling thread; the clock and
  * start-line helpers on any thread. Allocates: report functions and thread start only.
@@ -17,6 +18,7 @@
 
 #include "pc_atomic.h"
 #include "pc_bench.h"
+#include "pc_pkt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -209,6 +211,103 @@ void pc_bench_eal_thread_unregister(void);
  */
 int pc_bench_netring_port(const char *name, const char *rx_ring, const char *tx_ring,
 			  unsigned slots);
+
+/* --- the relay benchmark's DPDK wire (relay_dpdk_gen.c, relay_dpdk_bare.c) -------------------- */
+
+struct pc_io;
+struct pc_hist;
+
+/*
+ * The light generator and sink: template frames sent and counted straight on the ethdev of a
+ * phonecore dpdk I/O instance (the generator's end of the wire), in that instance's buffers.
+ * See relay_dpdk_gen.c. All on the thread that owns that instance.
+ */
+struct pc_bench_dgen;
+
+struct pc_bench_dgen_stats {
+	uint64_t offered;     /* frames handed to the wire, tx_full included */
+	uint64_t tx_full;     /* of those, refused by the full ring towards the relay: its loss */
+	uint64_t alloc_fails; /* frames not made: the generator's pool was empty (not offered) */
+	uint64_t rx_counted;  /* frames of the trial under way, counted */
+	uint64_t rx_stale;    /* the relay's RTP of an earlier trial (or of none) */
+	uint64_t rx_other;    /* anything else: dropped */
+	uint64_t arp_requests_sent;
+	uint64_t arp_replies_sent;
+};
+
+/*
+ * pc_bench_dgen_create - a generator on @io's port and buffers (@io borrowed: a dpdk
+ * instance that must outlive the generator; its receive side is the generator's from now on:
+ * do not call pc_io_rx_burst on it). @ports: the A and B sides' UDP ports (host order), where
+ * the relay sends back. @max_calls: templates to make room for. Writes *@out. Returns 0,
+ * -EINVAL (not dpdk), -EPROTO (its buffers are not pc_pkt-in-mbuf), -ENOBUFS or -ENOMEM.
+ * Allocates.
+ */
+int pc_bench_dgen_create(struct pc_bench_dgen **out, struct pc_io *io, const uint16_t ports[2],
+			 unsigned max_calls);
+void pc_bench_dgen_destroy(struct pc_bench_dgen *g);
+
+/* pc_bench_dgen_resolve - the MAC of @ipv4 (network order: the relay) by ARP, polling the sink
+ * (frames of no trial are dropped meanwhile) for up to @timeout_ns. Returns 0 or -ETIMEDOUT. */
+int pc_bench_dgen_resolve(struct pc_bench_dgen *g, uint32_t ipv4, uint64_t timeout_ns);
+
+/*
+ * pc_bench_dgen_select - build the templates of @ncalls calls: side s of call i sends to
+ * @targets[s][i] (borrowed; side B only when @both), all at the address resolved last. Sending
+ * then goes round-robin over the calls (A then B of each call when @both), sequence numbers
+ * from 0. Returns 0, or -EINVAL (no address resolved, another address, too many calls).
+ */
+int pc_bench_dgen_select(struct pc_bench_dgen *g, union pc_pkt_addr *const targets[2],
+			 unsigned ncalls, bool both);
+
+/* pc_bench_dgen_send - make and send @n frames (at most 32) stamped @now_ns and @trial (not 0).
+ * Returns how many were offered: @n, or 0 when the pool is empty. No allocation. */
+unsigned pc_bench_dgen_send(struct pc_bench_dgen *g, unsigned n, uint64_t now_ns, uint32_t trial);
+
+/* pc_bench_dgen_receive - drain the sink: the relay's frames of @trial are counted (returned)
+ * and, with @h (borrowed, may be NULL), their one-way latency recorded; ARP is handled; the
+ * rest is dropped and counted. No allocation. */
+uint64_t pc_bench_dgen_receive(struct pc_bench_dgen *g, uint32_t trial, struct pc_hist *h);
+
+void pc_bench_dgen_get_stats(const struct pc_bench_dgen *g, struct pc_bench_dgen_stats *st);
+
+/*
+ * The bare DPDK forwarder: the least work that relays between two legs on an ethdev (rx,
+ * rewrite addresses and ports for the other leg, tx; ARP answered). The floor of relay/dpdk.
+ * See relay_dpdk_bare.c.
+ */
+struct pc_bench_dbare;
+
+struct pc_bench_dbare_conf {
+	uint16_t port_id;     /* an ethdev not configured yet (net_ring) */
+	uint32_t ipv4;	      /* its address, network order */
+	uint16_t leg_port[2]; /* call i: leg A port leg_port[0] + i, leg B leg_port[1] + i */
+	uint32_t ncalls;
+	union pc_pkt_addr remote_b; /* where leg B sends; leg A learns its peer */
+};
+
+struct pc_bench_dbare_stats {
+	uint64_t rx, tx;
+	uint64_t dropped;    /* not for a leg of ours, or unresolved */
+	uint64_t unresolved; /* the other leg's peer MAC unknown */
+	uint64_t tx_full;    /* refused by the full ring towards the generator */
+	uint64_t arp_replies;
+};
+
+/* pc_bench_dbare_create - configure and start the port for @c (borrowed). Writes *@out.
+ * Returns 0 or -errno (named on stderr). Allocates. Setup thread. */
+int pc_bench_dbare_create(struct pc_bench_dbare **out, const struct pc_bench_dbare_conf *c);
+
+/* pc_bench_dbare_main - the forwarding loop, a pthread start routine (@arg: the forwarder);
+ * runs until pc_bench_dbare_stop(). */
+void *pc_bench_dbare_main(void *arg);
+void pc_bench_dbare_stop(struct pc_bench_dbare *b);
+
+/* pc_bench_dbare_get_stats - the forwarding thread's counters; after it was joined. */
+void pc_bench_dbare_get_stats(const struct pc_bench_dbare *b, struct pc_bench_dbare_stats *st);
+
+/* pc_bench_dbare_destroy - after the thread was joined: drain, stop and close the port. */
+void pc_bench_dbare_destroy(struct pc_bench_dbare *b);
 
 #ifdef __cplusplus
 }
