@@ -157,6 +157,11 @@ struct acct {
 	struct ua_peer proxy;
 	bool proxy_ok;
 	char aor_host[160]; /* host of our URIs: the domain, or our own address without one */
+	/* The last challenge our REGISTER answered: refreshes reuse its nonce with the next nc
+	 * (RFC 7616 3.4.5) instead of drawing a 401 every time. */
+	char chal[1024];
+	size_t chal_len;
+	bool chal_proxy;
 };
 
 struct pc_sip_ua {
@@ -1226,9 +1231,29 @@ static int authenticate(struct pc_sip_ua *ua, struct uac_req *rq, struct pc_sip_
 
 	if (rq->auth_tries >= 2)
 		return -EACCES;
+	unsigned idx = 0;
+
 	if (pc_sip_auth_pick_msg(m, proxy, PC_SIP_AUTH_ALG_ALL, (struct pc_sip_slice){ NULL, 0 },
-				 &ch, NULL, NULL, 0) < 0)
+				 &ch, &idx, NULL, 0) < 0)
 		return -EACCES;
+	if (rq->kind == RK_REGISTER) {
+		/* Keep the chosen challenge (the idx-th of its kind) for the refreshes. */
+		const char *want = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
+		unsigned k = 0;
+
+		a->chal_len = 0;
+		for (unsigned i = 0; i < m->nheaders; i++) {
+			const struct pc_sip_header *h = &m->headers[i];
+
+			if (!sl_ieq(h->name, want))
+				continue;
+			if (k++ == idx && h->value.len < sizeof(a->chal)) {
+				memcpy(a->chal, h->value.p, h->value.len);
+				a->chal_len = h->value.len;
+				a->chal_proxy = proxy;
+			}
+		}
+	}
 	if (!pc_sip_auth_retry(&ch, rq->had_creds))
 		return -EACCES;
 	req = pc_sip_txn_request(t, &reqlen);
@@ -2468,7 +2493,7 @@ static int send_register(struct pc_sip_ua *ua, unsigned i, uint32_t expires)
 {
 	struct acct *a = &ua->acct[i];
 	struct req_args r = { .method = "REGISTER", .contact = true };
-	char extra[64], ruri[PC_SIP_UA_STR];
+	char extra[64], ruri[PC_SIP_UA_STR], auth_value[1024], auth_hdr[1100];
 	struct uac_req *rq;
 	size_t len;
 	int rc;
@@ -2490,6 +2515,25 @@ static int send_register(struct pc_sip_ua *ua, unsigned i, uint32_t expires)
 	snprintf(ruri, sizeof(ruri), "sip:%s", a->c.domain);
 	r.extra = extra;
 	r.ruri = ruri;
+	if (a->chal_len) {
+		/* Reuse the last nonce with the next nonce count; a registrar that wants a new one
+		 * answers 401 (stale or not), and that is answered as usual. */
+		struct pc_sip_auth_challenge ch;
+		struct pc_sip_auth_account acc = { pc_sip_cstr(a->c.auth_user[0] ? a->c.auth_user :
+										   a->c.user),
+						   pc_sip_cstr(a->c.password) };
+
+		if (pc_sip_auth_challenge_parse(&ch, a->chal, a->chal_len, NULL, 0) == 0 &&
+		    pc_sip_auth_client_authorize(ua->auth, &ch, &acc, pc_sip_cstr("REGISTER"),
+						 pc_sip_cstr(ruri),
+						 (struct pc_sip_slice){ NULL, 0 }, 0, auth_value,
+						 sizeof(auth_value), NULL) == 0) {
+			snprintf(auth_hdr, sizeof(auth_hdr), "%s: %s",
+				 a->chal_proxy ? "Proxy-Authorization" : "Authorization",
+				 auth_value);
+			r.auth_hdr = auth_hdr;
+		}
+	}
 	rc = build_request(ua, a, &a->reg, &r, a->proxy.tp, &len);
 	if (rc < 0)
 		return rc;

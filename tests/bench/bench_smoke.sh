@@ -37,7 +37,7 @@ check_ours() { # file case metric: phonecore's figure only (no reference exists)
 	fi
 }
 
-for f in ring pool relay srtp jitter; do
+for f in ring pool relay srtp jitter sip; do
 	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
 	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
 	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
@@ -78,9 +78,18 @@ for t in clean pareto gilbert spike; do
 	check_case "$dir/jitter.json" "jitter/$t" added_delay_mean
 	check_case "$dir/jitter.json" "jitter/$t" on_time_pct
 done
+# SIP: the parser against libre's sip_msg_decode; the UAS under SIPp against baresip.
+for c in sip/parse/invite sip/parse/200ok; do
+	check_case "$dir/sip.json" "$c" ns_per_msg
+	check_case "$dir/sip.json" "$c" msgs_per_s_one_core
+done
+check_case "$dir/sip.json" sip/uas/cps max_cps_0_failed
+for m in p50 p99; do
+	check_case "$dir/sip.json" sip/uas/setup_latency "$m"
+done
 
 if [[ $fail -ne 0 ]]; then
 	cat "$dir/out.txt"
 	exit 1
 fi
-echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp and jitter wrote every row with its same-run reference"
+echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp, jitter and sip wrote every row with its same-run reference"

@@ -619,6 +619,9 @@ Test(sip_ua, register_digest_refresh_before_expiry_and_retry_after_failure, .tim
 	cr_assert_lt(ms_now() - t0, 3500, "refresh after %llu ms",
 		     (unsigned long long)(ms_now() - t0));
 	cr_assert(strncmp(req, "REGISTER ", 9) == 0);
+	/* reusing the nonce with the next count (RFC 7616 3.4.5), not waiting for a 401 */
+	cr_assert(strstr(req, "nonce=\"n2\""), "%s", req);
+	cr_assert(strstr(req, "nc=00000002"), "%s", req);
 	/* When the refresh fails (503), Then reg-failed and a retry after retry_s (1 s) */
 	reply(fd, req, n, &from, 503, NULL);
 	t0 = ms_now();
