@@ -4,9 +4,6 @@
 
 #include "bench_pvt.h"
 
-/* sip_bench.c; its place is with the others in bench_pvt.h. */
-int pc_bench_sip_run(const struct pc_bench_opts *o);
-
 /* One line per benchmark; `phonecore bench all` runs them in this order. */
 static const struct pc_bench_desc benches[] = {
 	{ "ring", "lock-free rings: SPSC/MPMC throughput and hand-off latency vs DPDK rte_ring",

@@ -31,6 +31,8 @@ int pc_bench_relay_run(const struct pc_bench_opts *o);
 int pc_bench_io_run(const struct pc_bench_opts *o);
 int pc_bench_jitter_run(const struct pc_bench_opts *o);
 int pc_bench_srtp_run(const struct pc_bench_opts *o);
+/* sip_bench.c: parse rate vs libre, UAS calls/s and setup latency vs baresip under SIPp. */
+int pc_bench_sip_run(const struct pc_bench_opts *o);
 
 /* --- the report ------------------------------------------------------------------------------- */
 
