@@ -332,7 +332,8 @@ Test(sip_msg, every_known_header_name_in_any_case)
 			    id == PC_SIP_HDR_CONTENT_LENGTH || id == PC_SIP_HDR_MAX_FORWARDS)
 				continue; /* single-value headers: a second one is refused */
 			cr_assert_eq(pc_sip_msg_parse(&m, text, (size_t)len, NULL, 0), 0, "%s", nm);
-			cr_assert_eq(m.headers[m.nheaders - 1].id, id, "'%s' not recognised", nm);
+			cr_assert_eq((int)m.headers[m.nheaders - 1].id, id, "'%s' not recognised",
+				     nm);
 		}
 	}
 	for (const char *c = compact; *c; c++) {
