@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "sip_err_pvt.h"
+
 /* ---- characters and small helpers ---- */
 
 static bool is_tchar(unsigned char c)
@@ -61,41 +63,7 @@ static struct pc_sip_slice lit(const char *s)
 	return (struct pc_sip_slice){ s, strlen(s) };
 }
 
-/* Copies a slice for an error message: printable ASCII kept, anything else as '?', cut. */
-static const char *shown(char *out, size_t outlen, struct pc_sip_slice s)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s.len && n + 4 < outlen; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (n < s.len && n + 3 < outlen) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-struct ctx {
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->err && c->errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(c->err, c->errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static void ok(struct ctx *c)
+static void ok(struct pc_sip_errctx *c)
 {
 	if (c->err && c->errlen > 0)
 		c->err[0] = '\0';
@@ -202,7 +170,7 @@ static struct pc_sip_slice take_token(struct lex *l)
  * %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII, quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F).
  * At the opening quote; on success the slice is what lies between the quotes.
  */
-static int take_quoted(struct ctx *c, struct lex *l, struct pc_sip_slice name,
+static int take_quoted(struct pc_sip_errctx *c, struct lex *l, struct pc_sip_slice name,
 		       struct pc_sip_slice *out)
 {
 	char b[40];
@@ -225,9 +193,9 @@ static int take_quoted(struct ctx *c, struct lex *l, struct pc_sip_slice name,
 			/* An escaped NUL is in the grammar but refused: values are echoed into
 			 * NUL-terminated headers. */
 			if (e == '\0' || e == '\r' || e == '\n' || e > 0x7f)
-				return fail(c, -EBADMSG,
-					    "%s: bad escape \\0x%02x in a quoted string",
-					    shown(b, sizeof(b), name), e);
+				return pc_sip_fail(c, -EBADMSG,
+						   "%s: bad escape \\0x%02x in a quoted string",
+						   pc_sip_shown(b, sizeof(b), name), e);
 			l->i += 2;
 			continue;
 		}
@@ -237,15 +205,17 @@ static int take_quoted(struct ctx *c, struct lex *l, struct pc_sip_slice name,
 				l->i += 3;
 				continue;
 			}
-			return fail(c, -EBADMSG, "%s: line break in a quoted string",
-				    shown(b, sizeof(b), name));
+			return pc_sip_fail(c, -EBADMSG, "%s: line break in a quoted string",
+					   pc_sip_shown(b, sizeof(b), name));
 		}
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return fail(c, -EBADMSG, "%s: control character 0x%02x in a quoted string",
-				    shown(b, sizeof(b), name), ch);
+			return pc_sip_fail(c, -EBADMSG,
+					   "%s: control character 0x%02x in a quoted string",
+					   pc_sip_shown(b, sizeof(b), name), ch);
 		l->i++;
 	}
-	return fail(c, -EBADMSG, "%s: unterminated quoted string", shown(b, sizeof(b), name));
+	return pc_sip_fail(c, -EBADMSG, "%s: unterminated quoted string",
+			   pc_sip_shown(b, sizeof(b), name));
 }
 
 /* One parsed auth-param. */
@@ -263,10 +233,10 @@ struct known {
 };
 
 /* The scheme, then calls @fn for each parameter. Shared by both parsers. */
-typedef int param_fn(struct ctx *c, void *out, unsigned idx, const struct param *p);
+typedef int param_fn(struct pc_sip_errctx *c, void *out, unsigned idx, const struct param *p);
 
-static int parse_params(struct ctx *c, const char *buf, size_t len, const struct known *known,
-			unsigned nknown, param_fn *fn, void *out)
+static int parse_params(struct pc_sip_errctx *c, const char *buf, size_t len,
+			const struct known *known, unsigned nknown, param_fn *fn, void *out)
 {
 	struct lex l = { buf, len, 0 };
 	struct pc_sip_slice scheme;
@@ -275,21 +245,21 @@ static int parse_params(struct ctx *c, const char *buf, size_t len, const struct
 	char b[40];
 
 	if (len > PC_SIP_AUTH_MAX_LEN)
-		return fail(c, -E2BIG, "header value of %zu octets, more than %d", len,
-			    PC_SIP_AUTH_MAX_LEN);
+		return pc_sip_fail(c, -E2BIG, "header value of %zu octets, more than %d", len,
+				   PC_SIP_AUTH_MAX_LEN);
 	skip_sws(&l);
 	scheme = take_token(&l);
 	if (scheme.len == 0)
-		return fail(c, -EBADMSG, "no authentication scheme");
+		return pc_sip_fail(c, -EBADMSG, "no authentication scheme");
 	if (l.i < l.n && l.p[l.i] != ' ' && l.p[l.i] != '\t' && l.p[l.i] != '\r')
-		return fail(c, -EBADMSG, "bad character 0x%02x after the scheme",
-			    (unsigned char)l.p[l.i]);
+		return pc_sip_fail(c, -EBADMSG, "bad character 0x%02x after the scheme",
+				   (unsigned char)l.p[l.i]);
 	if (!slice_ieq(scheme, "digest"))
-		return fail(c, -ENOTSUP, "authentication scheme '%s' is not Digest",
-			    shown(b, sizeof(b), scheme));
+		return pc_sip_fail(c, -ENOTSUP, "authentication scheme '%s' is not Digest",
+				   pc_sip_shown(b, sizeof(b), scheme));
 	skip_sws(&l);
 	if (l.i == l.n)
-		return fail(c, -EBADMSG, "Digest without parameters");
+		return pc_sip_fail(c, -EBADMSG, "Digest without parameters");
 
 	for (;;) {
 		struct param p = { 0 };
@@ -297,17 +267,20 @@ static int parse_params(struct ctx *c, const char *buf, size_t len, const struct
 		int rc;
 
 		if (++nparams > PC_SIP_AUTH_MAX_PARAMS)
-			return fail(c, -E2BIG, "more than %d parameters", PC_SIP_AUTH_MAX_PARAMS);
+			return pc_sip_fail(c, -E2BIG, "more than %d parameters",
+					   PC_SIP_AUTH_MAX_PARAMS);
 		p.name = take_token(&l);
 		if (p.name.len == 0) {
 			if (l.i < l.n && l.p[l.i] == ',')
-				return fail(c, -EBADMSG, "empty parameter at offset %zu", l.i);
-			return fail(c, -EBADMSG, "expected a parameter name at offset %zu", l.i);
+				return pc_sip_fail(c, -EBADMSG, "empty parameter at offset %zu",
+						   l.i);
+			return pc_sip_fail(c, -EBADMSG, "expected a parameter name at offset %zu",
+					   l.i);
 		}
 		skip_sws(&l);
 		if (l.i == l.n || l.p[l.i] != '=')
-			return fail(c, -EBADMSG, "parameter '%s' without '='",
-				    shown(b, sizeof(b), p.name));
+			return pc_sip_fail(c, -EBADMSG, "parameter '%s' without '='",
+					   pc_sip_shown(b, sizeof(b), p.name));
 		l.i++;
 		skip_sws(&l);
 		if (l.i < l.n && l.p[l.i] == '"') {
@@ -318,8 +291,8 @@ static int parse_params(struct ctx *c, const char *buf, size_t len, const struct
 		} else {
 			p.value = take_token(&l);
 			if (p.value.len == 0)
-				return fail(c, -EBADMSG, "parameter '%s' has no value",
-					    shown(b, sizeof(b), p.name));
+				return pc_sip_fail(c, -EBADMSG, "parameter '%s' has no value",
+						   pc_sip_shown(b, sizeof(b), p.name));
 		}
 
 		for (k = 0; k < nknown; k++)
@@ -327,14 +300,15 @@ static int parse_params(struct ctx *c, const char *buf, size_t len, const struct
 				break;
 		if (k < nknown) {
 			if (seen & (1ull << k))
-				return fail(c, -EBADMSG, "parameter '%s' repeated", known[k].name);
+				return pc_sip_fail(c, -EBADMSG, "parameter '%s' repeated",
+						   known[k].name);
 			seen |= 1ull << k;
 			if (known[k].form == QUOTED && !p.quoted)
-				return fail(c, -EBADMSG, "%s must be a quoted string",
-					    known[k].name);
+				return pc_sip_fail(c, -EBADMSG, "%s must be a quoted string",
+						   known[k].name);
 			if (known[k].form == TOKEN && p.quoted)
-				return fail(c, -EBADMSG, "%s must be a token, not quoted",
-					    known[k].name);
+				return pc_sip_fail(c, -EBADMSG, "%s must be a token, not quoted",
+						   known[k].name);
 			rc = fn(c, out, k, &p);
 			if (rc)
 				return rc;
@@ -344,12 +318,13 @@ static int parse_params(struct ctx *c, const char *buf, size_t len, const struct
 		if (l.i == l.n)
 			break;
 		if (l.p[l.i] != ',')
-			return fail(c, -EBADMSG, "expected ',' after parameter '%s' at offset %zu",
-				    shown(b, sizeof(b), p.name), l.i);
+			return pc_sip_fail(c, -EBADMSG,
+					   "expected ',' after parameter '%s' at offset %zu",
+					   pc_sip_shown(b, sizeof(b), p.name), l.i);
 		l.i++;
 		skip_sws(&l);
 		if (l.i == l.n)
-			return fail(c, -EBADMSG, "trailing ','");
+			return pc_sip_fail(c, -EBADMSG, "trailing ','");
 	}
 	return 0;
 }
@@ -365,7 +340,7 @@ static bool is_token(struct pc_sip_slice s)
 	return true;
 }
 
-static int parse_bool(struct ctx *c, const struct param *p, const char *what, bool *out)
+static int parse_bool(struct pc_sip_errctx *c, const struct param *p, const char *what, bool *out)
 {
 	char b[40];
 
@@ -374,19 +349,19 @@ static int parse_bool(struct ctx *c, const struct param *p, const char *what, bo
 	else if (slice_ieq(p->value, "false"))
 		*out = false;
 	else
-		return fail(c, -EBADMSG, "%s '%s' is neither true nor false", what,
-			    shown(b, sizeof(b), p->value));
+		return pc_sip_fail(c, -EBADMSG, "%s '%s' is neither true nor false", what,
+				   pc_sip_shown(b, sizeof(b), p->value));
 	return 0;
 }
 
-static int parse_alg(struct ctx *c, const struct param *p, enum pc_sip_auth_alg *alg,
+static int parse_alg(struct pc_sip_errctx *c, const struct param *p, enum pc_sip_auth_alg *alg,
 		     struct pc_sip_slice *raw)
 {
 	char b[40];
 
 	if (!is_token(p->value))
-		return fail(c, -EBADMSG, "algorithm '%s' is not a token",
-			    shown(b, sizeof(b), p->value));
+		return pc_sip_fail(c, -EBADMSG, "algorithm '%s' is not a token",
+				   pc_sip_shown(b, sizeof(b), p->value));
 	*raw = p->value;
 	*alg = alg_lookup(p->value);
 	return 0;
@@ -404,7 +379,7 @@ static const struct known ch_known[] = {
 };
 
 /* qop-options = "qop" EQUAL LDQUOT qop-value *("," qop-value) RDQUOT, with LWS around commas. */
-static int parse_qop_options(struct ctx *c, struct pc_sip_slice v, unsigned *mask)
+static int parse_qop_options(struct pc_sip_errctx *c, struct pc_sip_slice v, unsigned *mask)
 {
 	struct lex l = { v.p, v.len, 0 };
 	char b[40];
@@ -416,8 +391,8 @@ static int parse_qop_options(struct ctx *c, struct pc_sip_slice v, unsigned *mas
 		skip_sws(&l);
 		t = take_token(&l);
 		if (t.len == 0)
-			return fail(c, -EBADMSG, "qop options '%s': empty or bad option",
-				    shown(b, sizeof(b), v));
+			return pc_sip_fail(c, -EBADMSG, "qop options '%s': empty or bad option",
+					   pc_sip_shown(b, sizeof(b), v));
 		if (slice_ieq(t, "auth"))
 			*mask |= PC_SIP_AUTH_QOP_AUTH;
 		else if (slice_ieq(t, "auth-int"))
@@ -426,13 +401,13 @@ static int parse_qop_options(struct ctx *c, struct pc_sip_slice v, unsigned *mas
 		if (l.i == l.n)
 			return 0;
 		if (l.p[l.i] != ',')
-			return fail(c, -EBADMSG, "qop options '%s': bad character 0x%02x",
-				    shown(b, sizeof(b), v), (unsigned char)l.p[l.i]);
+			return pc_sip_fail(c, -EBADMSG, "qop options '%s': bad character 0x%02x",
+					   pc_sip_shown(b, sizeof(b), v), (unsigned char)l.p[l.i]);
 		l.i++;
 	}
 }
 
-static int ch_param(struct ctx *c, void *out, unsigned idx, const struct param *p)
+static int ch_param(struct pc_sip_errctx *c, void *out, unsigned idx, const struct param *p)
 {
 	struct pc_sip_auth_challenge *ch = out;
 
@@ -464,21 +439,21 @@ static int ch_param(struct ctx *c, void *out, unsigned idx, const struct param *
 int pc_sip_auth_challenge_parse(struct pc_sip_auth_challenge *out, const void *buf, size_t len,
 				char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen };
+	struct pc_sip_errctx c = { err, errlen };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->alg = PC_SIP_AUTH_MD5;
 	if (!buf && len)
-		return fail(&c, -EBADMSG, "no buffer");
+		return pc_sip_fail(&c, -EBADMSG, "no buffer");
 	rc = parse_params(&c, buf ? buf : "", len, ch_known, sizeof(ch_known) / sizeof(ch_known[0]),
 			  ch_param, out);
 	if (rc)
 		return rc;
 	if (!out->realm.p)
-		return fail(&c, -EBADMSG, "challenge without realm");
+		return pc_sip_fail(&c, -EBADMSG, "challenge without realm");
 	if (!out->nonce.p)
-		return fail(&c, -EBADMSG, "challenge without nonce");
+		return pc_sip_fail(&c, -EBADMSG, "challenge without nonce");
 	ok(&c);
 	return 0;
 }
@@ -508,7 +483,7 @@ static const struct known cr_known[] = {
 	[CR_USERHASH] = { "userhash", EITHER },
 };
 
-static int cr_param(struct ctx *c, void *out, unsigned idx, const struct param *p)
+static int cr_param(struct pc_sip_errctx *c, void *out, unsigned idx, const struct param *p)
 {
 	struct pc_sip_auth_credentials *cr = out;
 	char b[40];
@@ -532,8 +507,8 @@ static int cr_param(struct ctx *c, void *out, unsigned idx, const struct param *
 		 * once it is known. */
 		for (size_t i = 0; i < p->value.len; i++)
 			if (!is_hex((unsigned char)p->value.p[i]))
-				return fail(c, -EBADMSG, "response '%s' is not hexadecimal",
-					    shown(b, sizeof(b), p->value));
+				return pc_sip_fail(c, -EBADMSG, "response '%s' is not hexadecimal",
+						   pc_sip_shown(b, sizeof(b), p->value));
 		cr->response = p->value;
 		return 0;
 	case CR_ALGORITHM:
@@ -546,8 +521,8 @@ static int cr_param(struct ctx *c, void *out, unsigned idx, const struct param *
 		return 0;
 	case CR_QOP:
 		if (!is_token(p->value))
-			return fail(c, -EBADMSG, "qop '%s' is not a token",
-				    shown(b, sizeof(b), p->value));
+			return pc_sip_fail(c, -EBADMSG, "qop '%s' is not a token",
+					   pc_sip_shown(b, sizeof(b), p->value));
 		cr->qop_value = p->value;
 		if (slice_ieq(p->value, "auth"))
 			cr->qop = PC_SIP_AUTH_QOP_IS_AUTH;
@@ -559,13 +534,13 @@ static int cr_param(struct ctx *c, void *out, unsigned idx, const struct param *
 	case CR_NC:
 		/* RFC 7616 3.4: nc-value = 8LHEX */
 		if (p->value.len != 8)
-			return fail(c, -EBADMSG, "nc '%s' is not 8 hex digits",
-				    shown(b, sizeof(b), p->value));
+			return pc_sip_fail(c, -EBADMSG, "nc '%s' is not 8 hex digits",
+					   pc_sip_shown(b, sizeof(b), p->value));
 		cr->nc = 0;
 		for (size_t i = 0; i < 8; i++) {
 			if (!is_hex((unsigned char)p->value.p[i]))
-				return fail(c, -EBADMSG, "nc '%s' is not 8 hex digits",
-					    shown(b, sizeof(b), p->value));
+				return pc_sip_fail(c, -EBADMSG, "nc '%s' is not 8 hex digits",
+						   pc_sip_shown(b, sizeof(b), p->value));
 			cr->nc = cr->nc << 4 | hex_val((unsigned char)p->value.p[i]);
 		}
 		cr->nc_value = p->value;
@@ -578,41 +553,41 @@ static int cr_param(struct ctx *c, void *out, unsigned idx, const struct param *
 int pc_sip_auth_credentials_parse(struct pc_sip_auth_credentials *out, const void *buf, size_t len,
 				  char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen };
+	struct pc_sip_errctx c = { err, errlen };
 	size_t want;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->alg = PC_SIP_AUTH_MD5;
 	if (!buf && len)
-		return fail(&c, -EBADMSG, "no buffer");
+		return pc_sip_fail(&c, -EBADMSG, "no buffer");
 	rc = parse_params(&c, buf ? buf : "", len, cr_known, sizeof(cr_known) / sizeof(cr_known[0]),
 			  cr_param, out);
 	if (rc)
 		return rc;
 	if (!out->username.p)
-		return fail(&c, -EBADMSG, "credentials without username");
+		return pc_sip_fail(&c, -EBADMSG, "credentials without username");
 	if (!out->realm.p)
-		return fail(&c, -EBADMSG, "credentials without realm");
+		return pc_sip_fail(&c, -EBADMSG, "credentials without realm");
 	if (!out->nonce.p)
-		return fail(&c, -EBADMSG, "credentials without nonce");
+		return pc_sip_fail(&c, -EBADMSG, "credentials without nonce");
 	if (!out->uri.p)
-		return fail(&c, -EBADMSG, "credentials without uri");
+		return pc_sip_fail(&c, -EBADMSG, "credentials without uri");
 	if (!out->response.p)
-		return fail(&c, -EBADMSG, "credentials without response");
+		return pc_sip_fail(&c, -EBADMSG, "credentials without response");
 	/* RFC 7616 3.4: cnonce and nc MUST be sent with qop and MUST NOT without. */
 	if (out->qop_value.p && !out->cnonce.p)
-		return fail(&c, -EBADMSG, "qop without cnonce");
+		return pc_sip_fail(&c, -EBADMSG, "qop without cnonce");
 	if (out->qop_value.p && !out->nc_value.p)
-		return fail(&c, -EBADMSG, "qop without nc");
+		return pc_sip_fail(&c, -EBADMSG, "qop without nc");
 	if (!out->qop_value.p && out->nc_value.p)
-		return fail(&c, -EBADMSG, "nc without qop");
+		return pc_sip_fail(&c, -EBADMSG, "nc without qop");
 	if (!out->qop_value.p && out->cnonce.p && !alg_sess(out->alg))
-		return fail(&c, -EBADMSG, "cnonce without qop");
+		return pc_sip_fail(&c, -EBADMSG, "cnonce without qop");
 	want = pc_sip_auth_alg_hexlen(out->alg);
 	if (want && out->response.len != want)
-		return fail(&c, -EBADMSG, "response of %zu hex digits, %s has %zu",
-			    out->response.len, alg_names[out->alg], want);
+		return pc_sip_fail(&c, -EBADMSG, "response of %zu hex digits, %s has %zu",
+				   out->response.len, alg_names[out->alg], want);
 	ok(&c);
 	return 0;
 }
@@ -623,7 +598,7 @@ int pc_sip_auth_pick(const struct pc_sip_slice *values, unsigned n, unsigned alg
 		     struct pc_sip_slice realm, struct pc_sip_auth_challenge *out, unsigned *index,
 		     char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen };
+	struct pc_sip_errctx c = { err, errlen };
 	struct pc_sip_auth_challenge ch;
 	char first_err[PC_SIP_ERR_MAX] = "";
 	int best_rank = -1;
@@ -654,9 +629,10 @@ int pc_sip_auth_pick(const struct pc_sip_slice *values, unsigned n, unsigned alg
 	}
 	if (best_rank < 0) {
 		if (first_err[0])
-			return fail(&c, -ENOENT, "no usable Digest challenge (%s)", first_err);
-		return fail(&c, -ENOENT, "no Digest challenge with a supported algorithm%s",
-			    realm.p ? " in that realm" : "");
+			return pc_sip_fail(&c, -ENOENT, "no usable Digest challenge (%s)",
+					   first_err);
+		return pc_sip_fail(&c, -ENOENT, "no Digest challenge with a supported algorithm%s",
+				   realm.p ? " in that realm" : "");
 	}
 	if (index)
 		*index = best;
@@ -1263,7 +1239,7 @@ int pc_sip_auth_verify(const struct pc_sip_auth_credentials *cr, struct pc_sip_s
 		       struct pc_sip_slice body, const struct pc_sip_auth_account *acct, char *err,
 		       size_t errlen)
 {
-	struct ctx c = { err, errlen };
+	struct pc_sip_errctx c = { err, errlen };
 	char resp[PC_SIP_AUTH_HEX_MAX], uhash[PC_SIP_AUTH_HEX_MAX];
 	struct hasher h;
 	struct dig d;
@@ -1271,14 +1247,14 @@ int pc_sip_auth_verify(const struct pc_sip_auth_credentials *cr, struct pc_sip_s
 	int rc;
 
 	if (alg_rank(cr->alg) < 0)
-		return fail(&c, -ENOTSUP, "unsupported algorithm");
+		return pc_sip_fail(&c, -ENOTSUP, "unsupported algorithm");
 	if (cr->qop == PC_SIP_AUTH_QOP_OTHER)
-		return fail(&c, -ENOTSUP, "unsupported qop");
+		return pc_sip_fail(&c, -ENOTSUP, "unsupported qop");
 	if (cr->qop != PC_SIP_AUTH_QOP_NONE && (!cr->nc_value.p || !cr->cnonce.p))
-		return fail(&c, -EBADMSG, "qop without nc or cnonce");
+		return pc_sip_fail(&c, -EBADMSG, "qop without nc or cnonce");
 	rc = hasher_init(&h);
 	if (rc)
-		return fail(&c, rc, "cannot set up the digests");
+		return pc_sip_fail(&c, rc, "cannot set up the digests");
 
 	memset(&d, 0, sizeof(d));
 	d.alg = cr->alg;
@@ -1300,16 +1276,16 @@ int pc_sip_auth_verify(const struct pc_sip_auth_credentials *cr, struct pc_sip_s
 	}
 	hasher_fini(&h);
 	if (rc)
-		return fail(&c, rc, "digest computation failed");
+		return pc_sip_fail(&c, rc, "digest computation failed");
 
 	user_ok = cr->userhash ? hex_eq_ct(cr->username, uhash) :
 				 val_eq(cr->username, acct->username);
 	resp_ok = hex_eq_ct(cr->response, resp);
 	OPENSSL_cleanse(resp, sizeof(resp));
 	if (!user_ok)
-		return fail(&c, -EACCES, "username differs");
+		return pc_sip_fail(&c, -EACCES, "username differs");
 	if (!resp_ok)
-		return fail(&c, -EACCES, "response differs");
+		return pc_sip_fail(&c, -EACCES, "response differs");
 	ok(&c);
 	return 0;
 }

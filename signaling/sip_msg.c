@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pc_sip_msg.h"
+#include "sip_err_pvt.h"
 #include "sip_chars_pvt.h"
 
 #define PC_SIP_CSEQ_MAX 0x7fffffffu
@@ -114,40 +115,6 @@ static inline struct pc_sip_slice trim(const char *p, size_t len)
 	while (len > 0 && is_lws((unsigned char)p[len - 1]))
 		len--;
 	return (struct pc_sip_slice){ p, len };
-}
-
-/* Copies a slice for an error message: printable ASCII kept, anything else as '?', cut. */
-static const char *shown(char *out, size_t outlen, struct pc_sip_slice s)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s.len && n + 4 < outlen; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (n < s.len && n + 3 < outlen) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-struct ctx {
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->err && c->errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(c->err, c->errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
 }
 
 /* Parses 1*DIGIT (the whole slice) into *out; false on a non-digit, empty, or above max. */
@@ -282,7 +249,8 @@ static enum pc_sip_hdr_id lookup_header(const char *p, size_t n)
  * @at: the offset in @uri of its last '@' (the caller's scan over the URI found it), or
  * SIZE_MAX if none; the scheme holds none, so it is after @after_scheme if anywhere.
  */
-static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_scheme, size_t at)
+static int check_sip_host(struct pc_sip_errctx *c, struct pc_sip_slice uri, size_t after_scheme,
+			  size_t at)
 {
 	char b[64];
 	const char *p = uri.p + after_scheme;
@@ -298,7 +266,8 @@ static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_s
 		;
 	struct pc_sip_slice hp = { p + start, end - start };
 	if (hp.len == 0)
-		return fail(c, -EBADMSG, "Request-URI %s has no host", shown(b, sizeof(b), uri));
+		return pc_sip_fail(c, -EBADMSG, "Request-URI %s has no host",
+				   pc_sip_shown(b, sizeof(b), uri));
 	i = 0;
 	if (hp.p[0] == '[') {
 		for (i = 1; i < hp.len && hp.p[i] != ']'; i++)
@@ -306,61 +275,66 @@ static int check_sip_host(struct ctx *c, struct pc_sip_slice uri, size_t after_s
 			    hp.p[i] != ':' && hp.p[i] != '.')
 				break;
 		if (i >= hp.len || hp.p[i] != ']')
-			return fail(c, -EBADMSG, "Request-URI host %s: bad IPv6 reference",
-				    shown(b, sizeof(b), hp));
+			return pc_sip_fail(c, -EBADMSG, "Request-URI host %s: bad IPv6 reference",
+					   pc_sip_shown(b, sizeof(b), hp));
 		i++;
 	} else {
 		for (; i < hp.len && hp.p[i] != ':'; i++)
 			if (!pc_sip_cc_is((unsigned char)hp.p[i], PC_SIP_CC_HOST))
-				return fail(c, -EBADMSG, "Request-URI host %s has a bad character",
-					    shown(b, sizeof(b), hp));
+				return pc_sip_fail(c, -EBADMSG,
+						   "Request-URI host %s has a bad character",
+						   pc_sip_shown(b, sizeof(b), hp));
 		if (i == 0)
-			return fail(c, -EBADMSG, "Request-URI %s has no host",
-				    shown(b, sizeof(b), uri));
+			return pc_sip_fail(c, -EBADMSG, "Request-URI %s has no host",
+					   pc_sip_shown(b, sizeof(b), uri));
 	}
 	if (i == hp.len)
 		return 0;
 	if (hp.p[i] != ':' || !parse_uint((struct pc_sip_slice){ hp.p + i + 1, hp.len - i - 1 },
 					  65535, &port, &big)) {
 		if (memchr(hp.p + i + 1, ':', hp.len - i - 1))
-			return fail(c, -EBADMSG,
-				    "Request-URI host %s: an IPv6 address needs brackets",
-				    shown(b, sizeof(b), hp));
-		return fail(c, -EBADMSG, "Request-URI %s: bad port", shown(b, sizeof(b), hp));
+			return pc_sip_fail(c, -EBADMSG,
+					   "Request-URI host %s: an IPv6 address needs brackets",
+					   pc_sip_shown(b, sizeof(b), hp));
+		return pc_sip_fail(c, -EBADMSG, "Request-URI %s: bad port",
+				   pc_sip_shown(b, sizeof(b), hp));
 	}
 	return 0;
 }
 
-static int parse_request_line(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+static int parse_request_line(struct pc_sip_errctx *c, struct pc_sip_msg *m, const char *p,
+			      size_t n)
 {
 	char b[64];
 	size_t i, sp1, sp2, at = SIZE_MAX;
 
 	for (sp1 = 0; sp1 < n && p[sp1] != ' '; sp1++)
 		if (!is_token_char((unsigned char)p[sp1]))
-			return fail(c, -EBADMSG, "bad character 0x%02x in the request method",
-				    (unsigned char)p[sp1]);
+			return pc_sip_fail(c, -EBADMSG,
+					   "bad character 0x%02x in the request method",
+					   (unsigned char)p[sp1]);
 	if (sp1 == 0 || sp1 == n)
-		return fail(c, -EBADMSG, "the first line is neither a request nor a status line");
+		return pc_sip_fail(c, -EBADMSG,
+				   "the first line is neither a request nor a status line");
 	for (sp2 = n; sp2 > sp1 && p[sp2 - 1] != ' '; sp2--)
 		;
 	sp2--; /* the last SP */
 	if (sp2 == sp1)
-		return fail(c, -EBADMSG, "request line without a SIP version");
+		return pc_sip_fail(c, -EBADMSG, "request line without a SIP version");
 	m->is_request = true;
 	m->method = (struct pc_sip_slice){ p, sp1 };
 	m->uri = (struct pc_sip_slice){ p + sp1 + 1, sp2 - sp1 - 1 };
 	m->version = (struct pc_sip_slice){ p + sp2 + 1, n - sp2 - 1 };
 	if (!SLICE_IEQ_LIT(m->version, "SIP/2.0"))
-		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
-			    shown(b, sizeof(b), m->version));
+		return pc_sip_fail(c, -EBADMSG, "unsupported SIP version '%s'",
+				   pc_sip_shown(b, sizeof(b), m->version));
 	if (m->uri.len == 0)
-		return fail(c, -EBADMSG, "empty Request-URI");
+		return pc_sip_fail(c, -EBADMSG, "empty Request-URI");
 	for (i = 0; i < m->uri.len; i++) {
 		if (pc_sip_cc_is((unsigned char)m->uri.p[i], PC_SIP_CC_CTL))
-			return fail(c, -EBADMSG,
-				    "whitespace or control character in Request-URI '%s'",
-				    shown(b, sizeof(b), m->uri));
+			return pc_sip_fail(c, -EBADMSG,
+					   "whitespace or control character in Request-URI '%s'",
+					   pc_sip_shown(b, sizeof(b), m->uri));
 		if (m->uri.p[i] == '@')
 			at = i; /* the last one, for check_sip_host() */
 	}
@@ -370,15 +344,15 @@ static int parse_request_line(struct ctx *c, struct pc_sip_msg *m, const char *p
 				  i > 0 ? PC_SIP_CC_SCHEME : PC_SIP_CC_ALPHA))
 			break;
 	if (i == 0 || i == m->uri.len || m->uri.p[i] != ':')
-		return fail(c, -EBADMSG, "Request-URI '%s' does not start with a scheme",
-			    shown(b, sizeof(b), m->uri));
+		return pc_sip_fail(c, -EBADMSG, "Request-URI '%s' does not start with a scheme",
+				   pc_sip_shown(b, sizeof(b), m->uri));
 	m->uri_scheme = (struct pc_sip_slice){ m->uri.p, i };
 	if (SLICE_IEQ_LIT(m->uri_scheme, "sip") || SLICE_IEQ_LIT(m->uri_scheme, "sips"))
 		return check_sip_host(c, m->uri, i + 1, at);
 	return 0;
 }
 
-static int parse_status_line(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n)
+static int parse_status_line(struct pc_sip_errctx *c, struct pc_sip_msg *m, const char *p, size_t n)
 {
 	char b[64];
 	uint64_t code;
@@ -390,20 +364,20 @@ static int parse_status_line(struct ctx *c, struct pc_sip_msg *m, const char *p,
 	m->is_request = false;
 	m->version = (struct pc_sip_slice){ p, i };
 	if (!SLICE_IEQ_LIT(m->version, "SIP/2.0"))
-		return fail(c, -EBADMSG, "unsupported SIP version '%s'",
-			    shown(b, sizeof(b), m->version));
+		return pc_sip_fail(c, -EBADMSG, "unsupported SIP version '%s'",
+				   pc_sip_shown(b, sizeof(b), m->version));
 	if (i == n)
-		return fail(c, -EBADMSG, "status line without a status code");
+		return pc_sip_fail(c, -EBADMSG, "status line without a status code");
 	size_t cs = ++i;
 	for (; i < n && p[i] != ' '; i++)
 		;
 	struct pc_sip_slice cd = { p + cs, i - cs };
 	if (!parse_uint(cd, UINT32_MAX, &code, &big) && !big)
-		return fail(c, -EBADMSG, "status code '%s' is not a number",
-			    shown(b, sizeof(b), cd));
+		return pc_sip_fail(c, -EBADMSG, "status code '%s' is not a number",
+				   pc_sip_shown(b, sizeof(b), cd));
 	if (big || cd.len != 3 || code < 100 || code > 699)
-		return fail(c, -ERANGE, "status code %s out of range 100-699",
-			    shown(b, sizeof(b), cd));
+		return pc_sip_fail(c, -ERANGE, "status code %s out of range 100-699",
+				   pc_sip_shown(b, sizeof(b), cd));
 	m->status = (unsigned)code;
 	/* The reason phrase may be empty, the SP before it missing (be lenient), and UTF-8. */
 	m->reason = (i < n) ? (struct pc_sip_slice){ p + i + 1, n - i - 1 } :
@@ -412,7 +386,7 @@ static int parse_status_line(struct ctx *c, struct pc_sip_msg *m, const char *p,
 }
 
 /* Via: no empty via-parm between commas, no empty parameter between semicolons. */
-static int check_via(struct ctx *c, struct pc_sip_slice v)
+static int check_via(struct pc_sip_errctx *c, struct pc_sip_slice v)
 {
 	char b[64];
 	size_t i = 0;
@@ -429,11 +403,12 @@ static int check_via(struct ctx *c, struct pc_sip_slice v)
 			struct pc_sip_slice part = trim(v.p + ps, j - ps);
 
 			if (part.len == 0)
-				return fail(c, -EBADMSG, "Via '%s': empty %s",
-					    shown(b, sizeof(b), v), first ? "value" : "parameter");
+				return pc_sip_fail(c, -EBADMSG, "Via '%s': empty %s",
+						   pc_sip_shown(b, sizeof(b), v),
+						   first ? "value" : "parameter");
 			if (!first && !is_token_char((unsigned char)part.p[0]))
-				return fail(c, -EBADMSG, "Via '%s': bad parameter",
-					    shown(b, sizeof(b), v));
+				return pc_sip_fail(c, -EBADMSG, "Via '%s': bad parameter",
+						   pc_sip_shown(b, sizeof(b), v));
 			if (!semi)
 				break;
 			first = false;
@@ -446,14 +421,14 @@ static int check_via(struct ctx *c, struct pc_sip_slice v)
 }
 
 /* From/To: a quoted display name ends; an unquoted one is tokens and LWS; <...> closes. */
-static int check_name_addr(struct ctx *c, const char *hname, struct pc_sip_slice v)
+static int check_name_addr(struct pc_sip_errctx *c, const char *hname, struct pc_sip_slice v)
 {
 	char b[64];
 	size_t i = 0;
 	const char *lt;
 
 	if (v.len == 0)
-		return fail(c, -EBADMSG, "empty %s header", hname);
+		return pc_sip_fail(c, -EBADMSG, "empty %s header", hname);
 	if (v.p[0] == '"') {
 		/* The closing quote: the first '"' after the opening one unless a quoted-pair
 		 * ('\\' and any octet) comes before it; then octet by octet. */
@@ -468,31 +443,32 @@ static int check_name_addr(struct ctx *c, const char *hname, struct pc_sip_slice
 				if (v.p[i] == '\\')
 					i++; /* quoted-pair */
 		if (i >= v.len)
-			return fail(c, -EBADMSG, "%s '%s': unterminated quoted display name", hname,
-				    shown(b, sizeof(b), v));
+			return pc_sip_fail(c, -EBADMSG, "%s '%s': unterminated quoted display name",
+					   hname, pc_sip_shown(b, sizeof(b), v));
 		for (i++; i < v.len && is_lws((unsigned char)v.p[i]); i++)
 			;
 		if (i == v.len || v.p[i] != '<')
-			return fail(c, -EBADMSG, "%s '%s': no <URI> after the display name", hname,
-				    shown(b, sizeof(b), v));
+			return pc_sip_fail(c, -EBADMSG, "%s '%s': no <URI> after the display name",
+					   hname, pc_sip_shown(b, sizeof(b), v));
 	} else {
 		lt = memchr(v.p, '<', v.len);
 		if (!lt)
 			return 0; /* addr-spec: later slices check it */
 		for (; v.p + i < lt; i++)
 			if (!pc_sip_cc_is((unsigned char)v.p[i], PC_SIP_CC_TOKEN | PC_SIP_CC_LWS))
-				return fail(
+				return pc_sip_fail(
 					c, -EBADMSG,
 					"%s '%s': bad character '%c' in an unquoted display name",
-					hname, shown(b, sizeof(b), v),
+					hname, pc_sip_shown(b, sizeof(b), v),
 					(v.p[i] >= 0x20 && v.p[i] < 0x7f) ? v.p[i] : '?');
 	}
 	if (!memchr(v.p + i, '>', v.len - i))
-		return fail(c, -EBADMSG, "%s '%s': '<' without '>'", hname, shown(b, sizeof(b), v));
+		return pc_sip_fail(c, -EBADMSG, "%s '%s': '<' without '>'", hname,
+				   pc_sip_shown(b, sizeof(b), v));
 	return 0;
 }
 
-static int check_cseq(struct ctx *c, struct pc_sip_msg *m, struct pc_sip_slice v)
+static int check_cseq(struct pc_sip_errctx *c, struct pc_sip_msg *m, struct pc_sip_slice v)
 {
 	char b[64], b2[64];
 	uint64_t num;
@@ -504,26 +480,27 @@ static int check_cseq(struct ctx *c, struct pc_sip_msg *m, struct pc_sip_slice v
 	struct pc_sip_slice ns = { v.p, i };
 	if (!parse_uint(ns, PC_SIP_CSEQ_MAX, &num, &big)) {
 		if (big)
-			return fail(c, -ERANGE, "CSeq number %s above 2^31-1",
-				    shown(b, sizeof(b), ns));
-		return fail(c, -EBADMSG, "CSeq '%s' does not start with a number",
-			    shown(b, sizeof(b), v));
+			return pc_sip_fail(c, -ERANGE, "CSeq number %s above 2^31-1",
+					   pc_sip_shown(b, sizeof(b), ns));
+		return pc_sip_fail(c, -EBADMSG, "CSeq '%s' does not start with a number",
+				   pc_sip_shown(b, sizeof(b), v));
 	}
 	for (j = i; j < v.len && is_lws((unsigned char)v.p[j]); j++)
 		;
 	if (j == i || j == v.len)
-		return fail(c, -EBADMSG, "CSeq '%s' wants a number and a method",
-			    shown(b, sizeof(b), v));
+		return pc_sip_fail(c, -EBADMSG, "CSeq '%s' wants a number and a method",
+				   pc_sip_shown(b, sizeof(b), v));
 	m->cseq = (uint32_t)num;
 	m->cseq_method = (struct pc_sip_slice){ v.p + j, v.len - j };
 	for (i = 0; i < m->cseq_method.len; i++)
 		if (!is_token_char((unsigned char)m->cseq_method.p[i]))
-			return fail(c, -EBADMSG, "CSeq '%s': the method is not a token",
-				    shown(b, sizeof(b), v));
+			return pc_sip_fail(c, -EBADMSG, "CSeq '%s': the method is not a token",
+					   pc_sip_shown(b, sizeof(b), v));
 	/* RFC 3261 8.1.1.5: the CSeq method MUST match the request's method (case-sensitive). */
 	if (m->is_request && !slice_eq(m->cseq_method, m->method))
-		return fail(c, -EPROTO, "CSeq method %s does not match request method %s",
-			    shown(b, sizeof(b), m->cseq_method), shown(b2, sizeof(b2), m->method));
+		return pc_sip_fail(c, -EPROTO, "CSeq method %s does not match request method %s",
+				   pc_sip_shown(b, sizeof(b), m->cseq_method),
+				   pc_sip_shown(b2, sizeof(b2), m->method));
 	return 0;
 }
 
@@ -549,16 +526,16 @@ static ptrdiff_t find_crlf(const char *p, size_t n)
  * name, @name_len token octets, and then SP/HTAB up to @i, which should be the ':'. Adds it to
  * @m and counts its id in @count.
  */
-static int parse_header(struct ctx *c, struct pc_sip_msg *m, const char *p, size_t n,
+static int parse_header(struct pc_sip_errctx *c, struct pc_sip_msg *m, const char *p, size_t n,
 			size_t name_len, size_t i, unsigned *count)
 {
 	char b[64];
 
 	if (name_len == 0 || i == n || p[i] != ':')
-		return fail(c, -EBADMSG, "header line '%s' is not 'Name: value'",
-			    shown(b, sizeof(b), (struct pc_sip_slice){ p, n }));
+		return pc_sip_fail(c, -EBADMSG, "header line '%s' is not 'Name: value'",
+				   pc_sip_shown(b, sizeof(b), (struct pc_sip_slice){ p, n }));
 	if (m->nheaders == PC_SIP_MAX_HEADERS)
-		return fail(c, -E2BIG, "more than %d headers", PC_SIP_MAX_HEADERS);
+		return pc_sip_fail(c, -E2BIG, "more than %d headers", PC_SIP_MAX_HEADERS);
 	struct pc_sip_header *h = &m->headers[m->nheaders++];
 	h->name = (struct pc_sip_slice){ p, name_len };
 	h->id = lookup_header(p, name_len);
@@ -568,7 +545,7 @@ static int parse_header(struct ctx *c, struct pc_sip_msg *m, const char *p, size
 }
 
 /* @count: how many headers of each id @m has (parse_header() counted them). */
-static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *count)
+static int check_headers(struct pc_sip_errctx *c, struct pc_sip_msg *m, const unsigned *count)
 {
 	static const enum pc_sip_hdr_id once[] = { PC_SIP_HDR_CALL_ID, PC_SIP_HDR_CSEQ,
 						   PC_SIP_HDR_FROM, PC_SIP_HDR_TO };
@@ -579,15 +556,15 @@ static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *co
 
 	for (size_t k = 0; k < sizeof(once) / sizeof(once[0]); k++)
 		if (count[once[k]] != 1)
-			return fail(c, -EPROTO, "%s %s header",
-				    count[once[k]] ? "more than one" : "no",
-				    hdr_defs[once[k]].name);
+			return pc_sip_fail(c, -EPROTO, "%s %s header",
+					   count[once[k]] ? "more than one" : "no",
+					   hdr_defs[once[k]].name);
 	if (count[PC_SIP_HDR_VIA] == 0)
-		return fail(c, -EPROTO, "no Via header");
+		return pc_sip_fail(c, -EPROTO, "no Via header");
 	if (count[PC_SIP_HDR_MAX_FORWARDS] > 1)
-		return fail(c, -EPROTO, "more than one Max-Forwards header");
+		return pc_sip_fail(c, -EPROTO, "more than one Max-Forwards header");
 	if (count[PC_SIP_HDR_CONTENT_LENGTH] > 1)
-		return fail(c, -EPROTO, "more than one Content-Length header");
+		return pc_sip_fail(c, -EPROTO, "more than one Content-Length header");
 
 	m->max_forwards = -1;
 	for (unsigned k = 0; k < m->nheaders; k++) {
@@ -596,7 +573,7 @@ static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *co
 		switch (h->id) {
 		case PC_SIP_HDR_CALL_ID:
 			if (h->value.len == 0)
-				return fail(c, -EBADMSG, "empty Call-ID");
+				return pc_sip_fail(c, -EBADMSG, "empty Call-ID");
 			m->call_id = h->value;
 			break;
 		case PC_SIP_HDR_CSEQ:
@@ -618,15 +595,16 @@ static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *co
 			break;
 		case PC_SIP_HDR_MAX_FORWARDS:
 			if (!parse_uint(h->value, 255, &v, &big))
-				return fail(c, big ? -ERANGE : -EBADMSG,
-					    "Max-Forwards '%s' is not a number in 0-255",
-					    shown(b, sizeof(b), h->value));
+				return pc_sip_fail(c, big ? -ERANGE : -EBADMSG,
+						   "Max-Forwards '%s' is not a number in 0-255",
+						   pc_sip_shown(b, sizeof(b), h->value));
 			m->max_forwards = (int)v;
 			break;
 		case PC_SIP_HDR_CONTENT_LENGTH:
 			if (!parse_uint(h->value, PC_SIP_MAX_MSG, &v, &big) && !big)
-				return fail(c, -EBADMSG, "Content-Length '%s' is not a number",
-					    shown(b, sizeof(b), h->value));
+				return pc_sip_fail(c, -EBADMSG,
+						   "Content-Length '%s' is not a number",
+						   pc_sip_shown(b, sizeof(b), h->value));
 			m->has_content_length = true;
 			m->content_length = big ? SIZE_MAX : (size_t)v;
 			break;
@@ -639,7 +617,7 @@ static int check_headers(struct ctx *c, struct pc_sip_msg *m, const unsigned *co
 
 int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen };
+	struct pc_sip_errctx c = { err, errlen };
 	const char *p = buf;
 	unsigned count[PC_SIP_HDR__COUNT] = { 0 };
 	size_t pos, rest;
@@ -653,16 +631,18 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 	if (err && errlen > 0)
 		err[0] = '\0';
 	if (len > PC_SIP_MAX_MSG)
-		return fail(&c, -E2BIG, "message of %zu bytes, more than %d", len, PC_SIP_MAX_MSG);
+		return pc_sip_fail(&c, -E2BIG, "message of %zu bytes, more than %d", len,
+				   PC_SIP_MAX_MSG);
 	if (len == 0)
-		return fail(&c, -EBADMSG, "empty message");
+		return pc_sip_fail(&c, -EBADMSG, "empty message");
 
 	/* Start line */
 	eol = find_crlf(p, len);
 	if (eol < 0)
-		return fail(&c, -EBADMSG, "the first line does not end in CRLF");
+		return pc_sip_fail(&c, -EBADMSG, "the first line does not end in CRLF");
 	if (eol > PC_SIP_MAX_HEADER_LEN)
-		return fail(&c, -E2BIG, "first line longer than %d bytes", PC_SIP_MAX_HEADER_LEN);
+		return pc_sip_fail(&c, -E2BIG, "first line longer than %d bytes",
+				   PC_SIP_MAX_HEADER_LEN);
 	if (eol >= 4 && lower(p[0]) == 's' && lower(p[1]) == 'i' && lower(p[2]) == 'p' &&
 	    p[3] == '/')
 		rc = parse_status_line(&c, msg, p, (size_t)eol);
@@ -687,10 +667,12 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 			break;
 		}
 		if (pos >= len)
-			return fail(&c, -EBADMSG, "the headers do not end with an empty line");
+			return pc_sip_fail(&c, -EBADMSG,
+					   "the headers do not end with an empty line");
 		eol = find_crlf(p + pos, len - pos);
 		if (eol < 0)
-			return fail(&c, -EBADMSG, "the headers do not end with an empty line");
+			return pc_sip_fail(&c, -EBADMSG,
+					   "the headers do not end with an empty line");
 		end = pos + (size_t)eol; /* p[end] is the CR */
 		for (i = start; is_token_char((unsigned char)p[i]); i++)
 			;
@@ -701,16 +683,16 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 		while (pos < len && (p[pos] == ' ' || p[pos] == '\t')) {
 			eol = find_crlf(p + pos, len - pos);
 			if (eol < 0)
-				return fail(&c, -EBADMSG,
-					    "the headers do not end with an empty line");
+				return pc_sip_fail(&c, -EBADMSG,
+						   "the headers do not end with an empty line");
 			end = pos + (size_t)eol;
 			pos = end + 2;
 		}
 		if (end - start > PC_SIP_MAX_HEADER_LEN)
-			return fail(&c, -E2BIG, "header line longer than %d bytes",
-				    PC_SIP_MAX_HEADER_LEN);
+			return pc_sip_fail(&c, -E2BIG, "header line longer than %d bytes",
+					   PC_SIP_MAX_HEADER_LEN);
 		if (p[start] == ' ' || p[start] == '\t')
-			return fail(&c, -EBADMSG, "header line starts with whitespace");
+			return pc_sip_fail(&c, -EBADMSG, "header line starts with whitespace");
 		rc = parse_header(&c, msg, p + start, end - start, name_len, i - start, count);
 		if (rc < 0)
 			return rc;
@@ -727,9 +709,10 @@ int pc_sip_msg_parse(struct pc_sip_msg *msg, const void *buf, size_t len, char *
 			const struct pc_sip_header *h =
 				pc_sip_msg_find(msg, PC_SIP_HDR_CONTENT_LENGTH, NULL);
 			char b[32];
-			return fail(&c, -ERANGE,
-				    "Content-Length %s larger than the %zu bytes that follow",
-				    shown(b, sizeof(b), h->value), rest);
+			return pc_sip_fail(
+				&c, -ERANGE,
+				"Content-Length %s larger than the %zu bytes that follow",
+				pc_sip_shown(b, sizeof(b), h->value), rest);
 		}
 		rest = msg->content_length;
 	}
