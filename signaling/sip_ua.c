@@ -1018,6 +1018,34 @@ static bool dialog_from_request(struct call *c, const struct pc_sip_msg *m)
 	return remote_target(&c->d, m) && route_set(&c->d, m, false);
 }
 
+/* Replaces *@dst (owned) with a copy of the @len octets just built in ua->buf. */
+static int keep_copy(struct pc_sip_ua *ua, char **dst, size_t *dstlen, size_t len)
+{
+	char *copy = malloc(len);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, ua->buf, len);
+	free(*dst);
+	*dst = copy;
+	*dstlen = len;
+	return 0;
+}
+
+/* The 2xx to an INVITE (in ua->buf, @len octets) went out: the UAS core retransmits it, T1
+ * doubling up to T2, until the ACK of CSeq @cseq, and gives up after 64*T1 (RFC 3261 13.3.1.4). */
+static void start_2xx_retx(struct pc_sip_ua *ua, struct call *c, size_t len, uint32_t cseq)
+{
+	if (keep_copy(ua, &c->ok_msg, &c->ok_len, len) < 0)
+		return; /* no copy: the peer's INVITE retransmissions still get the transaction's */
+	c->ok_cseq = cseq;
+	c->ok_interval = t1_ms(ua);
+	c->ok_retx_at = ua->now + c->ok_interval;
+	arm(ua, c->ok_retx_at);
+	c->ok_giveup_at = ua->now + 64 * t1_ms(ua);
+	arm(ua, c->ok_giveup_at);
+}
+
 /* Sends the ACK of a 2xx (RFC 3261 13.2.2.4): a new transaction-less request. */
 static int send_ack(struct pc_sip_ua *ua, struct call *c, uint32_t cseq, const char *body,
 		    size_t bodylen)
@@ -1039,12 +1067,7 @@ static int send_ack(struct pc_sip_ua *ua, struct call *c, uint32_t cseq, const c
 	rc = build_request(ua, a, &c->d, &r, hop.tp, &len);
 	if (rc < 0)
 		return rc;
-	free(c->ack_msg);
-	c->ack_msg = malloc(len);
-	if (c->ack_msg) {
-		memcpy(c->ack_msg, ua->buf, len);
-		c->ack_len = len;
-	}
+	keep_copy(ua, &c->ack_msg, &c->ack_len, len); /* resent when the 2xx comes again */
 	return send_to(ua, &hop, ua->buf, len);
 }
 
@@ -1165,12 +1188,9 @@ static int send_invite(struct pc_sip_ua *ua, struct call *c, const char *auth_hd
 	rc = build_request(ua, a, &c->d, &r, hop.tp, &len);
 	if (rc < 0)
 		return rc;
-	free(c->inv_req);
-	c->inv_req = malloc(len);
-	if (!c->inv_req)
-		return -ENOMEM;
-	memcpy(c->inv_req, ua->buf, len);
-	c->inv_req_len = len;
+	rc = keep_copy(ua, &c->inv_req, &c->inv_req_len, len); /* for a CANCEL */
+	if (rc < 0)
+		return rc;
 	rq = req_new(ua, RK_INVITE, c->num, c->acct);
 	if (!rq)
 		return -ENOSPC;
@@ -1894,20 +1914,8 @@ static int answer_call(struct pc_sip_ua *ua, struct call *c)
 	if (rc < 0)
 		return rc;
 	c->inv_stx = NULL; /* answered: the transaction absorbs what follows by itself */
-	/* The UAS core retransmits the 2xx until the ACK (13.3.1.4). */
-	free(c->ok_msg);
-	c->ok_msg = malloc(len);
-	if (c->ok_msg) {
-		memcpy(c->ok_msg, ua->buf, len);
-		c->ok_len = len;
-	}
-	c->ok_cseq = mp->cseq;
+	start_2xx_retx(ua, c, len, mp->cseq);
 	c->offer_in_2xx = !c->inv_has_offer;
-	c->ok_interval = t1_ms(ua);
-	c->ok_retx_at = ua->now + c->ok_interval;
-	arm(ua, c->ok_retx_at);
-	c->ok_giveup_at = ua->now + 32000;
-	arm(ua, c->ok_giveup_at);
 	c->state = CS_ACTIVE;
 	c->answer_at = c->noanswer_at = NEVER;
 	ua->stats.calls_answered++;
@@ -2082,20 +2090,9 @@ static void incoming_reinvite(struct pc_sip_ua *ua, struct call *c, struct pc_si
 	r.bodylen = blen;
 	if (build_response(ua, m, &r, &len) == 0 &&
 	    pc_sip_txn_respond(t, ua->buf, len, ua->now) == 0) {
-		free(c->ok_msg);
-		c->ok_msg = malloc(len);
-		if (c->ok_msg) {
-			memcpy(c->ok_msg, ua->buf, len);
-			c->ok_len = len;
-		}
-		c->ok_cseq = m->cseq;
+		start_2xx_retx(ua, c, len, m->cseq);
 		c->ok_peer = *peer;
 		c->offer_in_2xx = !has_sdp(m) && blen > 0;
-		c->ok_interval = t1_ms(ua);
-		c->ok_retx_at = ua->now + c->ok_interval;
-		arm(ua, c->ok_retx_at);
-		c->ok_giveup_at = ua->now + 32000;
-		arm(ua, c->ok_giveup_at);
 	}
 	if (c->se_secs)
 		session_timer_start(ua, c, c->se_secs, c->se_we_refresh);
