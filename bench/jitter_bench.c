@@ -39,10 +39,20 @@
  *   played_pct: percent of the arrived packets played at all: also counts the frames each
  *     buffer dropped to cut its delay (ours: ACCELERATE; Speex: its pointer skipping ahead),
  *     the complete account of what was not heard. Higher is better.
- * Ours starts a stream at voice.jib.normal (120 ms) until 5 packets are measured, Speex plays its
- * first packet at once: where Speex sits at the floor (the wait for the next tick) from the
- * start, as on clean, that start is the difference; the notes also give the mean from the
- * second second on.
+ * Both play a stream's first packet at the first tick after it comes; the notes also give the
+ * mean delay from the second second on.
+ *
+ * The trade-off curve. A jitter buffer trades delay for loss, and the two buffers settle at
+ * different points of that trade (Speex runs at 15 ms and 10 % late on drift-1%, at 165 ms on
+ * drift+1%, letting its delay grow rather than drop the frames a fast clock sends in excess).
+ * So ours runs again at each late cost of a ladder (pc_jb_params.late_cost_us, the one knob of
+ * its adaptive target; 10 ms per 1 % by default), and three rows compare the curve with
+ * Speex's point:
+ *   played_pct_at_ref_delay, late_loss_at_ref_delay: of our points whose mean delay is at most
+ *     Speex's, the one that plays the most: its played share and late loss, against Speex's.
+ *   added_delay_at_ref_played: the least mean delay of our points that play at least Speex's
+ *     share, against Speex's delay.
+ * A row is null when no point of the ladder qualifies (said in the notes, with every point).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -254,8 +264,8 @@ static int64_t jit_tick_ns(uint64_t k)
 
 /* --- ours ------------------------------------------------------------------------------------- */
 
-static int jit_run_ours(struct jit_trace *t, struct pc_pkt_pool *pool, struct jit_result *res,
-			struct pc_jb_stats *st)
+static int jit_run_ours(struct jit_trace *t, struct pc_pkt_pool *pool, uint32_t late_cost_us,
+			struct jit_result *res, struct pc_jb_stats *st)
 {
 	struct pc_jb_params p;
 	struct pc_pkt_pool_stats ps;
@@ -270,6 +280,7 @@ static int jit_run_ours(struct jit_trace *t, struct pc_pkt_pool *pool, struct ji
 		return rc;
 	pc_jb_params_default(&p);
 	p.cache = c;
+	p.late_cost_us = late_cost_us;
 	rc = pc_jb_create(&jb, &p);
 	if (rc < 0)
 		goto out_detach;
@@ -450,6 +461,84 @@ static int jit_report(struct pc_bench_report *r, const struct jit_trace *t,
 	return rc;
 }
 
+/*
+ * The trade-off curve: ours again at each late cost of the ladder (pc_jb_params.late_cost_us,
+ * the one knob of the adaptive target), to compare with Speex at equal delay and at equal
+ * loss. A jitter buffer trades delay for loss; one operating point beating the other on one
+ * axis says little, the curve passing below the reference's point says it is better.
+ */
+static const uint32_t jit_ladder_us[] = { 250,	 500,	1000,  2000,   4000,   8000,
+					  16000, 32000, 64000, 128000, 256000, 1000000 };
+#define JIT_LADDER (sizeof(jit_ladder_us) / sizeof(jit_ladder_us[0]))
+
+struct jit_point {
+	uint32_t cost_us;
+	double delay_ms, late_pct, played_pct;
+};
+
+static int jit_ladder(struct pc_bench_report *r, struct jit_trace *t, struct pc_pkt_pool *pool,
+		      const struct jit_result *s)
+{
+	double s_delay = pc_hist_mean(s->h) / 1e6, s_played = jit_pct(s->played, t->arrived);
+	double s_late = jit_pct(s->late, t->arrived);
+	const struct jit_point *at_delay = NULL, *at_played = NULL;
+	struct jit_point pts[JIT_LADDER];
+	char name[64];
+	int rc = 0;
+
+	for (size_t k = 0; k < JIT_LADDER && rc == 0; k++) {
+		struct jit_result x = { 0 };
+		struct pc_jb_stats st;
+
+		rc = pc_hist_create(&x.h);
+		if (rc == 0)
+			rc = jit_run_ours(t, pool, jit_ladder_us[k], &x, &st);
+		if (rc == 0)
+			pts[k] = (struct jit_point){ jit_ladder_us[k], pc_hist_mean(x.h) / 1e6,
+						     jit_pct(x.late, t->arrived),
+						     jit_pct(x.played, t->arrived) };
+		pc_hist_destroy(x.h);
+	}
+	if (rc != 0)
+		return rc;
+	/* At Speex's delay or less: the point that plays the most (then the fewest late).
+	 * At Speex's played share or more: the point of least delay. */
+	for (size_t k = 0; k < JIT_LADDER; k++) {
+		const struct jit_point *p = &pts[k];
+
+		if (p->delay_ms <= s_delay &&
+		    (at_delay == NULL || p->played_pct > at_delay->played_pct ||
+		     (p->played_pct == at_delay->played_pct && p->late_pct < at_delay->late_pct)))
+			at_delay = p;
+		if (p->played_pct >= s_played &&
+		    (at_played == NULL || p->delay_ms < at_played->delay_ms))
+			at_played = p;
+	}
+	snprintf(name, sizeof(name), "jitter/%s", jit_names[t->kind]);
+	rc = pc_bench_report_row(r, name, "played_pct_at_ref_delay", "%", PC_BENCH_HIGHER_BETTER,
+				 at_delay ? at_delay->played_pct : NAN, ref_name, s_played);
+	if (rc == 0)
+		rc = pc_bench_report_row(r, name, "late_loss_at_ref_delay", "%",
+					 PC_BENCH_LOWER_BETTER, at_delay ? at_delay->late_pct : NAN,
+					 ref_name, s_late);
+	if (rc == 0)
+		rc = pc_bench_report_row(r, name, "added_delay_at_ref_played", "ms",
+					 PC_BENCH_LOWER_BETTER,
+					 at_played ? at_played->delay_ms : NAN, ref_name, s_delay);
+	if (rc == 0)
+		rc = pc_bench_report_note(
+			r, "%s: trade-off (late cost us: mean delay ms / late %% / played %%):%s%s",
+			name, at_delay ? "" : " none of the ladder at Speex's delay or less;",
+			at_played ? "" : " none of the ladder plays as much as Speex;");
+	for (size_t k = 0; k < JIT_LADDER && rc == 0; k++)
+		rc = pc_bench_report_note(
+			r, "  %s: %u us: %.2f / %.3f / %.2f%s%s", name, pts[k].cost_us,
+			pts[k].delay_ms, pts[k].late_pct, pts[k].played_pct,
+			&pts[k] == at_delay ? "  <- at Speex's delay" : "",
+			&pts[k] == at_played ? "  <- at Speex's played share" : "");
+	return rc;
+}
+
 static int jit_case(struct pc_bench_report *r, struct pc_pkt_pool *pool, enum jit_kind kind,
 		    bool quick)
 {
@@ -464,11 +553,13 @@ static int jit_case(struct pc_bench_report *r, struct pc_pkt_pool *pool, enum ji
 	if (rc == 0)
 		rc = pc_hist_create(&s.h);
 	if (rc == 0)
-		rc = jit_run_ours(&t, pool, &o, &st);
+		rc = jit_run_ours(&t, pool, 0, &o, &st);
 	if (rc == 0)
 		rc = jit_run_speex(&t, &s);
 	if (rc == 0)
 		rc = jit_report(r, &t, &o, &s, &st);
+	if (rc == 0)
+		rc = jit_ladder(r, &t, pool, &s);
 	pc_hist_destroy(s.h);
 	pc_hist_destroy(o.h);
 	jit_trace_free(&t);

@@ -160,6 +160,7 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_INT("phonecore.media.cpu", "-1", -1, 1023),
 	K_WORD("phonecore.media.idle", "sleep", pc_cfg_idle_words),
 	K_INT("phonecore.media.max_streams", "1024", 1, 100000),
+	K_INT("phonecore.voice.jib.late_cost_ms", "10", 0, 1000),
 	K_IPV4("phonecore.sip.listen_ip", "127.0.0.1"),
 	K_INT("phonecore.sip.ring_ms", "6000", 100, 60000),
 	K_STR("phonecore.sip.tls_cert", ""),

@@ -43,7 +43,7 @@ static int media_conf_ms(const struct pc_config *cfg, const char *key, uint32_t 
 
 int pc_media_conf_jb(const struct pc_config *cfg, struct pc_jb_params *p, char *err, size_t errlen)
 {
-	uint32_t min_ms, normal_ms, max_ms;
+	uint32_t min_ms, normal_ms, max_ms, late_cost_ms;
 	bool adaptive;
 	int rc;
 
@@ -59,6 +59,9 @@ int pc_media_conf_jb(const struct pc_config *cfg, struct pc_jb_params *p, char *
 		rc = media_conf_ms(cfg, "voice.jib.normal", &normal_ms, err, errlen);
 	if (rc == 0)
 		rc = media_conf_ms(cfg, "voice.jib.max", &max_ms, err, errlen);
+	if (rc == 0)
+		rc = media_conf_ms(cfg, "phonecore.voice.jib.late_cost_ms", &late_cost_ms, err,
+				   errlen);
 	if (rc < 0)
 		return rc;
 	if (min_ms > normal_ms || normal_ms > max_ms) {
@@ -72,6 +75,9 @@ int pc_media_conf_jb(const struct pc_config *cfg, struct pc_jb_params *p, char *
 	p->min_delay_ms = min_ms;
 	p->normal_delay_ms = normal_ms;
 	p->max_delay_ms = max_ms;
+	/* 0 ms: the buffer's default (PC_JB_LATE_COST_US_DEFAULT); 1000 ms at most, which is
+	 * PC_JB_LATE_COST_US_MAX. */
+	p->late_cost_us = late_cost_ms * 1000u;
 	if (adaptive)
 		p->flags &= ~PC_JB_F_FIXED;
 	else

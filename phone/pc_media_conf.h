@@ -7,8 +7,11 @@
  *   voice.jib.adaptive  1: adaptive (the delay follows the network between min and max);
  *                       0: fixed, the delay held at normal (PC_JB_F_FIXED)
  *   voice.jib.min       lowest target delay, ms      -> pc_jb_params.min_delay_ms
- *   voice.jib.normal    starting (or fixed) delay, ms -> pc_jb_params.normal_delay_ms
+ *   voice.jib.normal    fixed delay, ms               -> pc_jb_params.normal_delay_ms
  *   voice.jib.max       highest delay held, ms        -> pc_jb_params.max_delay_ms
+ *   phonecore.voice.jib.late_cost_ms  adaptive: the delay that 1 % of packets arriving too
+ *                       late is worth (default 10; higher: more delay, fewer late packets)
+ *                                                     -> pc_jb_params.late_cost_us
  * The configuration checks each key's range (0..1000 ms) but not how they relate: that is
  * checked here, as pc_jb_create() would (min <= normal <= max), with a one-line reason.
  *
@@ -29,7 +32,7 @@ struct pc_jb_params;
 
 /*
  * pc_media_conf_jb - set the fields of *@p that the configuration decides: min_delay_ms,
- * normal_delay_ms, max_delay_ms, and PC_JB_F_FIXED in flags (set when voice.jib.adaptive is 0,
+ * normal_delay_ms, max_delay_ms, late_cost_us, and PC_JB_F_FIXED in flags (set when voice.jib.adaptive is 0,
  * cleared when 1; the other flags kept). The stream's fields (clock rate, ptime, comfort noise
  * payload type, cache) are left as they are: start from pc_jb_params_default() and set those
  * for the call.

@@ -21,11 +21,9 @@
 #define JB_BIN_NS JB_MS			 /* delay histogram resolution */
 #define JB_FLOOR_BUCKETS 8u		 /* the floor: minimum transit over 8 x 250 ms */
 #define JB_FLOOR_BUCKET_NS (250 * JB_MS) /* a bucket's span */
-#define JB_MEMORY_MS 4000u /* the histogram forgets with this time constant (per packet) */
-/* The price of lateness in the cost of a delay: 1 % of packets late weighs as much as 10 ms. */
-#define JB_LATE_COST_NS_PER_PCT (10 * JB_MS)
+#define JB_MEMORY_MS 4000u	/* the histogram forgets with this time constant (per packet) */
 #define JB_WEIGHT_RESCALE 1e100 /* renormalise the growing sample weight past this */
-#define JB_WARMUP 5u		/* packets measured before the histogram replaces "normal" */
+#define JB_WARMUP 5u		/* packets measured before the histogram replaces the start delay */
 /* A late packet is still played (the ticks concealed since turn into an expansion) while that
  * puts the offset at most this far above the target; then ACCELERATE brings it back. */
 #define JB_WAIT_NS (120 * JB_MS)
@@ -72,6 +70,7 @@ struct pc_jb {
 	int64_t resync_ns;
 	double forget; /* per packet */
 	int32_t cn_pt;
+	int64_t late_cost_ns; /* delay worth 1 % late (pc_jb_params.late_cost_us) */
 	uint32_t nslots, mask;
 	uint32_t hist_bins;
 	struct jb_slot *slots;
@@ -253,7 +252,7 @@ static void jb_estimate_clear(struct pc_jb *jb)
 	jb->weight = 1.0;
 	jb->total = 0.0;
 	jb->samples = 0;
-	jb->target_ns = jb->normal_ns;
+	jb->target_ns = jb_adaptive(jb) ? jb->min_ns : jb->normal_ns;
 }
 
 static void jb_floor_reset(struct pc_jb *jb, int64_t transit, int64_t now)
@@ -315,7 +314,7 @@ static void jb_estimate_add(struct pc_jb *jb, int64_t transit, int64_t arrival)
  */
 static int64_t jb_choose(const struct pc_jb *jb, int64_t d_cur, int64_t step)
 {
-	double price = 100.0 * (double)JB_LATE_COST_NS_PER_PCT; /* ns per unit share */
+	double price = 100.0 * (double)jb->late_cost_ns; /* ns per unit share */
 	double best = 0.0, cum = 0.0;
 	int64_t d, best_d = -1;
 	uint32_t b = 0;
@@ -396,7 +395,8 @@ int pc_jb_create(struct pc_jb **out, const struct pc_jb_params *p)
 	    p->ptime_ms < PC_JB_PTIME_MIN_MS || p->ptime_ms > PC_JB_PTIME_MAX_MS ||
 	    (uint64_t)p->clock_rate * p->ptime_ms % 1000 != 0 ||
 	    p->min_delay_ms > p->normal_delay_ms || p->normal_delay_ms > p->max_delay_ms ||
-	    p->max_delay_ms > PC_JB_DELAY_LIMIT_MS || p->cn_pt > 127)
+	    p->max_delay_ms > PC_JB_DELAY_LIMIT_MS || p->cn_pt > 127 ||
+	    p->late_cost_us > PC_JB_LATE_COST_US_MAX)
 		return -EINVAL;
 	jb = calloc(1, sizeof(*jb));
 	if (jb == NULL)
@@ -409,6 +409,8 @@ int pc_jb_create(struct pc_jb **out, const struct pc_jb_params *p)
 	jb->min_ns = (int64_t)p->min_delay_ms * JB_MS;
 	jb->normal_ns = (int64_t)p->normal_delay_ms * JB_MS;
 	jb->max_ns = (int64_t)p->max_delay_ms * JB_MS;
+	jb->late_cost_ns =
+		(int64_t)(p->late_cost_us ? p->late_cost_us : PC_JB_LATE_COST_US_DEFAULT) * 1000;
 	jb->resync_ns = 2 * jb->max_ns > JB_RESYNC_MIN_NS ? 2 * jb->max_ns : JB_RESYNC_MIN_NS;
 	jb->forget = 1.0 - (double)p->ptime_ms / JB_MEMORY_MS;
 	jb->cn_pt = p->cn_pt;
@@ -485,7 +487,7 @@ int pc_jb_put(struct pc_jb *jb, struct pc_pkt *pkt, const struct pc_jb_pkt_info 
 			jb_estimate_clear(jb);
 			jb->st.resets++;
 		}
-		jb_stream_start(jb, info, jb->normal_ns);
+		jb_stream_start(jb, info, jb_adaptive(jb) ? jb->min_ns : jb->normal_ns);
 	}
 	seq = jb_unwrap_seq(jb, info->seq);
 	ts = jb_unwrap_ts(jb, info->ts);
@@ -695,13 +697,37 @@ static struct jb_band jb_band(const struct pc_jb *jb, int64_t target)
 	return b;
 }
 
+/*
+ * Whether a packet held behind @h, in an unbroken run from it, is due now within @band (its
+ * offset in [lo, hi)): asked when @h's slot has passed and playing it would leave the offset
+ * JB_ACC_FAST_FRAMES or more over the band, as after a stall that ends in a burst. Playing @h
+ * would only have the next tick drop every frame up to that one (as many frames lost either
+ * way, @h stale and two seams), so @h and the ones up to it are late instead. A packet of the
+ * run still under the band (not due yet) says no: playing @h then avoids a concealed tick.
+ */
+static bool jb_on_time_behind(const struct pc_jb *jb, const struct jb_slot *h, int64_t now,
+			      struct jb_band band)
+{
+	const struct jb_slot *n = h;
+
+	while ((n = jb_next_of(jb, n)) != NULL) {
+		int64_t off = now - jb_ts_ns(jb, n->ts - jb->ts_base);
+
+		if (off < band.lo)
+			return false;
+		if (off < band.hi)
+			return true;
+	}
+	return false;
+}
+
 /* One playout tick while playing. */
 static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 {
 	int64_t half = jb->frame_ts / 2;
 	int64_t offset = now - jb_ts_ns(jb, jb->play_ts - jb->ts_base);
 	struct jb_band band;
-	bool waited = false;
+	bool waited = false, skipping = false;
 
 	jb->target_ns = jb_choose(jb, offset - jb->floor_ns, jb->frame_ns);
 	band = jb_band(jb, jb->floor_ns + jb->target_ns);
@@ -763,8 +789,15 @@ static void jb_tick(struct pc_jb *jb, int64_t now, struct pc_jb_frame *out)
 			/* Its slot has passed. If only concealment was played since and playing
 			 * it now keeps the offset within the band's wait, play it: the ticks
 			 * concealed become an expansion (NetEq plays a packet that arrives during
-			 * an expand the same way). Otherwise it is late. */
-			if (h->ts > jb->last_ts && head_offset <= band.wait) {
+			 * an expand the same way). Otherwise it is late; so is it when frames held
+			 * behind it are on time again (jb_on_time_behind), and then the ones
+			 * between it and those too. */
+			bool skip = false;
+
+			if (skipping ||
+			    head_offset >= band.hi + (JB_ACC_FAST_FRAMES - 1) * jb->frame_ns)
+				skip = skipping = jb_on_time_behind(jb, h, now, band);
+			if (h->ts > jb->last_ts && head_offset <= band.wait && !skip) {
 				jb->st.expanded +=
 					(uint64_t)((jb->play_ts - h->ts + half) / jb->frame_ts);
 				jb->play_ts = h->ts;
@@ -859,13 +892,13 @@ int pc_jb_get(struct pc_jb *jb, uint64_t now_ns, struct pc_jb_frame *out)
 			return 0;
 		}
 		if (jb_adaptive(jb) && jb->samples >= JB_WARMUP && jb->st.played == 0) {
-			/* The network is measured: start at the target, not at the first packet's
-			 * delay. The packets held before the one whose offset is nearest the target
-			 * from above were a probe: dropped (accelerated), as accelerating down
-			 * from there would drop as many, later and at a higher delay. Only at the
-			 * stream's very start: after a resync (a resumed hold, a jump) the first
-			 * words of a talkspurt are kept, and the delay comes down a frame at a
-			 * time (ACCELERATE, which a decoder smooths). */
+			/* The first get came after the network was measured (5 packets held):
+			 * start at the target, not at the first packet's delay. The packets held
+			 * before the one whose offset is nearest the target from above are dropped
+			 * (accelerated), as accelerating down from there would drop as many, later
+			 * and at a higher delay. Only at the stream's very start: after a resync (a
+			 * resumed hold, a jump) the first words of a talkspurt are kept, and the
+			 * delay comes down a frame at a time (ACCELERATE, which a decoder smooths). */
 			struct jb_slot *n;
 
 			while ((n = jb_next_of(jb, h)) != NULL &&

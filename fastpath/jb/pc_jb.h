@@ -13,8 +13,9 @@
  *   fastest path and a drifting sender clock. The excess r - floor of every packet goes into a
  *   histogram of 1 ms bins whose weights decay with a time constant of 4 s (NetEq's
  *   DelayManager keeps relative arrival delays the same way). The target delay over the floor
- *   is the one of least cost "delay + 10 ms for each 1 % of recent packets later than it",
- *   weighed only at the offsets the playout ticks can reach, within [min, max].
+ *   is the one of least cost "delay + late_cost for each 1 % of recent packets later than it"
+ *   (pc_jb_params.late_cost_us, 10 ms by default: the one knob of the trade-off between delay
+ *   and late loss), weighed only at the offsets the playout ticks can reach, within [min, max].
  *   Why a cost and not a p95 with fast attack and slow decay: on a real (FIFO) path a stall
  *   delays every packet queued behind it, which inflates any quantile, and rounding a quantile
  *   up to the tick grid wastes half a frame on average. The cost covers compact jitter whole,
@@ -22,14 +23,19 @@
  *   delay the same way, over 3 windows of its 40 latest packets).
  *   A packet that comes after its slot while only concealment was played since is still played
  *   if that keeps the delay within 120 ms over the target, as NetEq plays a packet that arrives
- *   during an expand: a delay spike then costs delay for a while, shed by ACCELERATE, rather
- *   than a run of late losses. Playout starts at the normal delay; once 5 packets have been
- *   measured the target takes over (the first packet may then start sooner), and playout
- *   starts at the held packet whose delay is nearest the target from above: the ones before it
- *   were a probe, dropped (counted in accelerated) at once rather than by a run of ACCELERATE
- *   at a higher delay. That is for the stream's very start only: after a resync (a resumed
- *   hold, a jump) playout starts with the first packet and comes down by ACCELERATE, so the
- *   first words of a talkspurt are kept.
+ *   during an expand: a delay step or a slowly draining stall then costs delay for a while,
+ *   shed by ACCELERATE, rather than a run of late losses. Not when packets held behind it are
+ *   on time again (a stall that ends in a burst): playing the stale frame would only have the
+ *   next tick drop every frame up to those, as many frames lost and two seams instead of one,
+ *   so the stale ones are late and playout goes on from the first on time.
+ *   Adaptive playout starts with the first packet, at the first tick after it comes (the
+ *   callee's first word is neither held for a warm-up nor dropped as a probe): the target is
+ *   min until 5 packets have been measured, then the cost above; a late packet meanwhile is
+ *   played by the wait above (an expansion), so starting low costs no packet. Fixed mode
+ *   starts at normal. Should the first get come only after 5 packets are held, playout starts
+ *   at the held packet whose delay is nearest the target from above, the ones before it
+ *   dropped (accelerated) at once rather than by a run of ACCELERATE at a higher delay. After
+ *   a resync (a resumed hold, a jump) playout starts with the first packet at the target.
  *
  * Playout
  *   Frames are played by timestamp, not by arrival: the frame due at a tick is the one whose
@@ -96,18 +102,25 @@ extern "C" {
 #define PC_JB_NORMAL_DELAY_MS_DEFAULT 120u
 #define PC_JB_MAX_DELAY_MS_DEFAULT 300u
 
+#define PC_JB_LATE_COST_US_DEFAULT 10000u /* 1 % late weighs as much as 10 ms of delay */
+#define PC_JB_LATE_COST_US_MAX 1000000u
+
 #define PC_JB_F_FIXED 0x1u /* voice.jib.adaptive = 0: keep the delay at normal */
 
 struct pc_jb;
 
 struct pc_jb_params {
-	uint32_t clock_rate;	    /* RTP clock rate in Hz: 8000 for G.711; 1000..384000 */
-	uint32_t ptime_ms;	    /* frame (packet) duration, PC_JB_PTIME_MIN_MS..MAX_MS */
-	uint32_t min_delay_ms;	    /* lowest target delay (voice.jib.min) */
-	uint32_t normal_delay_ms;   /* starting delay; the delay of fixed mode (voice.jib.normal) */
-	uint32_t max_delay_ms;	    /* highest delay ever held (voice.jib.max) */
-	uint32_t flags;		    /* PC_JB_F_* */
-	int32_t cn_pt;		    /* comfort noise payload type (PC_JB_CN_PT), or -1: none */
+	uint32_t clock_rate;	  /* RTP clock rate in Hz: 8000 for G.711; 1000..384000 */
+	uint32_t ptime_ms;	  /* frame (packet) duration, PC_JB_PTIME_MIN_MS..MAX_MS */
+	uint32_t min_delay_ms;	  /* lowest target delay (voice.jib.min) */
+	uint32_t normal_delay_ms; /* the delay of fixed mode (voice.jib.normal) */
+	uint32_t max_delay_ms;	  /* highest delay ever held (voice.jib.max) */
+	uint32_t flags;		  /* PC_JB_F_* */
+	int32_t cn_pt;		  /* comfort noise payload type (PC_JB_CN_PT), or -1: none */
+	/* The trade-off of the adaptive target: microseconds of added delay that 1 % of packets
+	 * arriving too late is worth (phonecore.voice.jib.late_cost). Higher: more delay, fewer
+	 * late packets. 0: PC_JB_LATE_COST_US_DEFAULT. At most PC_JB_LATE_COST_US_MAX. */
+	uint32_t late_cost_us;
 	struct pc_pkt_cache *cache; /* borrowed: the owner thread's cache, where put/get/reset
 				     * free packets; NULL: the pool's shared ring */
 };

@@ -78,6 +78,12 @@ for t in clean pareto gilbert spike; do
 	check_case "$dir/jitter.json" "jitter/$t" added_delay_mean
 	check_case "$dir/jitter.json" "jitter/$t" on_time_pct
 done
+# ... and its trade-off curve against Speex's point (the traces are the same every run).
+for t in clean pareto gilbert spike drift+1% drift-1%; do
+	check_case "$dir/jitter.json" "jitter/$t" played_pct_at_ref_delay
+	check_ours "$dir/jitter.json" "jitter/$t" late_loss_at_ref_delay
+done
+check_case "$dir/jitter.json" "jitter/drift-1%" added_delay_at_ref_played
 # SIP: the parser against libre's sip_msg_decode; the UAS under SIPp against baresip.
 for c in sip/parse/invite sip/parse/200ok; do
 	check_case "$dir/sip.json" "$c" ns_per_msg

@@ -61,6 +61,7 @@ Test(media_conf, defaults_are_the_vp530s_and_make_a_buffer)
 	cr_assert_eq(p.min_delay_ms, PC_JB_MIN_DELAY_MS_DEFAULT);
 	cr_assert_eq(p.normal_delay_ms, PC_JB_NORMAL_DELAY_MS_DEFAULT);
 	cr_assert_eq(p.max_delay_ms, PC_JB_MAX_DELAY_MS_DEFAULT);
+	cr_assert_eq(p.late_cost_us, PC_JB_LATE_COST_US_DEFAULT);
 	cr_assert_eq(p.flags & PC_JB_F_FIXED, 0u);
 	cr_assert_eq(pc_jb_create(&jb, &p), 0);
 	pc_jb_destroy(jb);
@@ -73,7 +74,8 @@ Test(media_conf, keys_map_in_ms_and_the_stream_fields_are_kept)
 	struct pc_config *cfg = pc_test_cfg_file("voice.jib.adaptive = 1\n"
 						 "voice.jib.min = 20\n"
 						 "voice.jib.normal =   60   # start\n"
-						 "voice.jib.max = 400\n");
+						 "voice.jib.max = 400\n"
+						 "phonecore.voice.jib.late_cost_ms = 25\n");
 	struct pc_jb_params p = pc_test_params();
 	struct pc_jb_stats st;
 	struct pc_jb *jb = NULL;
@@ -87,14 +89,16 @@ Test(media_conf, keys_map_in_ms_and_the_stream_fields_are_kept)
 	cr_assert_eq(p.min_delay_ms, 20);
 	cr_assert_eq(p.normal_delay_ms, 60);
 	cr_assert_eq(p.max_delay_ms, 400);
+	cr_assert_eq(p.late_cost_us, 25000);
 	cr_assert_eq(p.flags, 0u);
 	cr_assert_eq(p.clock_rate, 16000);
 	cr_assert_eq(p.ptime_ms, 30);
 	cr_assert_eq(p.cn_pt, -1);
-	/* And a buffer built from them starts at normal */
+	/* And an adaptive buffer built from them starts at min (the first packet plays at
+	 * once) */
 	cr_assert_eq(pc_jb_create(&jb, &p), 0);
 	pc_jb_stats(jb, &st);
-	cr_assert_eq(st.target_delay_ns, 60 * 1000000ll);
+	cr_assert_eq(st.target_delay_ns, 20 * 1000000ll);
 	pc_jb_destroy(jb);
 	pc_config_destroy(cfg);
 }
