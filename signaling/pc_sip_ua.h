@@ -162,7 +162,9 @@ int pc_sip_ua_unregister(struct pc_sip_ua *ua, unsigned account);
 int pc_sip_ua_call(struct pc_sip_ua *ua, unsigned account, const char *target, unsigned *call);
 int pc_sip_ua_answer(struct pc_sip_ua *ua, unsigned call);
 int pc_sip_ua_reject(struct pc_sip_ua *ua, unsigned call, unsigned code);
-/* Hang up whatever the state: CANCEL, reject with 486 or BYE. */
+/* Hang up whatever the state: CANCEL, reject with 486 or BYE. A call we answered whose ACK has
+ * not come yet sends its BYE when the ACK comes, or when the 2xx retransmissions give up
+ * (RFC 3261 15). */
 int pc_sip_ua_hangup(struct pc_sip_ua *ua, unsigned call);
 int pc_sip_ua_hold(struct pc_sip_ua *ua, unsigned call);
 int pc_sip_ua_resume(struct pc_sip_ua *ua, unsigned call);

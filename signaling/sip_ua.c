@@ -112,6 +112,7 @@ struct call {
 	bool offer_in_2xx;     /* our 2xx carried an offer: the answer comes in the ACK */
 
 	/* UAS 2xx retransmission (RFC 3261 13.3.1.4) until the ACK. */
+	bool bye_after_ack; /* hung up before the ACK came: BYE when it does (15) */
 	char *ok_msg;
 	size_t ok_len;
 	struct ua_peer ok_peer;
@@ -2249,6 +2250,10 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 				c->d.confirmed = true;
 				emit(ua, PC_SIP_UA_EV_ESTABLISHED, c, 200, NULL);
 			}
+			if (c->bye_after_ack) {
+				c->bye_after_ack = false;
+				send_bye(ua, c);
+			}
 		}
 		return;
 	}
@@ -2626,6 +2631,12 @@ int pc_sip_ua_hangup(struct pc_sip_ua *ua, unsigned num)
 		}
 		return 0;
 	case CS_ACTIVE:
+		if (c->ok_msg && c->ok_retx_at != NEVER) {
+			/* RFC 3261 15: no BYE before the ACK of our 2xx, or before its
+			 * retransmissions give up (which then sends the BYE). */
+			c->bye_after_ack = true;
+			return 0;
+		}
 		return send_bye(ua, c);
 	default:
 		return -EPROTO;
@@ -2875,6 +2886,7 @@ static uint64_t ua_timers(struct pc_sip_ua *ua)
 			/* 13.3.1.4: T1, doubling up to T2, until the ACK. */
 			if (c->ok_giveup_at <= ua->now) {
 				c->ok_retx_at = c->ok_giveup_at = NEVER;
+				c->bye_after_ack = false;
 				send_bye(ua, c);
 				continue;
 			}

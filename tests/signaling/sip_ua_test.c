@@ -934,3 +934,90 @@ Test(sip_ua, torture_messages_answered_as_expected_then_a_call_works, .timeout =
 	}
 	party_fini(&g_b);
 }
+
+/* Reads what arrives on @fd for @ms while polling @p; appends the datagrams' first lines
+ * ("INVITE sip:..", "SIP/2.0 200 OK") to @lines (one per line); the last 200 OK, whole, into
+ * @ok when not NULL. */
+static void raw_collect(struct party *p, int fd, unsigned ms, char *lines, size_t cap, char *ok,
+			size_t okcap)
+{
+	uint64_t end = ms_now() + ms;
+	char buf[4096];
+
+	while (ms_now() < end) {
+		ssize_t n;
+
+		pc_sip_ua_poll(p->ua, 2);
+		while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+			size_t used = strlen(lines);
+			char *eol;
+
+			buf[n] = 0;
+			eol = strstr(buf, "\r\n");
+			if (eol)
+				snprintf(lines + used, cap - used, "%.*s\n", (int)(eol - buf), buf);
+			if (ok && strncmp(buf, "SIP/2.0 200 ", 12) == 0)
+				snprintf(ok, okcap, "%s", buf);
+		}
+	}
+}
+
+Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	socklen_t ml = sizeof(me);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static char lines[16384], ok[4096], msg[2048];
+	const char *sdp = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+	char totag[64] = "";
+	const char *tp;
+	struct party b;
+	int i;
+
+	/* Given a call from a raw UDP peer that bob answers, and whose ACK is held back */
+	party_init(&b, "bob", NULL);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+	to.sin_port = htons(pc_sip_ua_port(b.ua));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(msg, sizeof(msg),
+		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbya1\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=xa\r\nTo: <%s>\r\nCall-ID: bye-after-ack\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:x@127.0.0.1:%u>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 b.uri, ntohs(me.sin_port), b.uri, ntohs(me.sin_port), strlen(sdp), sdp);
+	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	raw_collect(&b, fd, 200, lines, sizeof(lines), NULL, 0);
+	i = find_ev(&b, PC_SIP_UA_EV_INCOMING, 0, 0);
+	cr_assert_geq(i, 0, "bob saw no incoming call: %s", lines);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, b.ev[i].call), 0);
+	raw_collect(&b, fd, 50, lines, sizeof(lines), ok, sizeof(ok));
+	cr_assert(ok[0], "no 200 OK: %s", lines);
+	tp = strstr(ok, "\r\nTo:");
+	cr_assert_not_null(tp);
+	tp = strstr(tp, ";tag=");
+	cr_assert_not_null(tp);
+	sscanf(tp + 5, "%63[^;>\r\n ]", totag);
+	/* When bob hangs up before the ACK */
+	cr_assert_eq(pc_sip_ua_hangup(b.ua, b.ev[i].call), 0);
+	lines[0] = 0;
+	raw_collect(&b, fd, 450, lines, sizeof(lines), NULL, 0);
+	/* Then no BYE goes out, only the 2xx again (T1 = 100 ms: at 100, 300 ms) ... */
+	cr_assert_null(strstr(lines, "BYE "), "BYE before the ACK: %s", lines);
+	cr_assert_not_null(strstr(lines, "SIP/2.0 200 "), "2xx not retransmitted: %s", lines);
+	/* ... and once the ACK comes, the BYE follows */
+	snprintf(msg, sizeof(msg),
+		 "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbya2\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=xa\r\nTo: <%s>;tag=%s\r\nCall-ID: bye-after-ack\r\n"
+		 "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		 b.uri, ntohs(me.sin_port), b.uri, totag);
+	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	lines[0] = 0;
+	raw_collect(&b, fd, 300, lines, sizeof(lines), NULL, 0);
+	cr_assert_not_null(strstr(lines, "BYE sip:x@127.0.0.1:"), "no BYE after the ACK: %s",
+			   lines);
+	close(fd);
+	party_fini(&b);
+}
