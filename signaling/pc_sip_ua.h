@@ -189,6 +189,7 @@ const char *pc_sip_ua_ev_name(enum pc_sip_ua_ev_type t);
 struct pc_sip_ua_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad, stateless_replies;
 	uint64_t calls_in, calls_out, calls_answered;
+	uint64_t rtp_ports_exhausted; /* calls refused: no free RTP port pair in the range */
 };
 void pc_sip_ua_stats(const struct pc_sip_ua *ua, struct pc_sip_ua_stats *out);
 

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* sip_ua.c - the SIP user agent core (see pc_sip_ua.h): accounts, calls and their dialogs, SDP
  * offer/answer per call, hold, transfer, forward, session timers. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pc_sdp.h"
 #include "pc_sip_auth.h"
@@ -125,6 +129,7 @@ struct call {
 
 	/* Media. */
 	struct pc_sdp_caps caps;
+	uint16_t rtp_taken[PC_SDP_MEDIA__COUNT]; /* our RTP ports, given back when the call ends */
 	struct pc_sdp_neg *neg;
 	bool local_hold, remote_hold;
 	bool sdp_started;
@@ -183,6 +188,7 @@ struct pc_sip_ua {
 	struct uac_req *reqs;
 	unsigned nreqs;
 	uint16_t next_rtp;
+	uint64_t rtp_used[65536 / 64]; /* RTP ports of live calls (even: the pair's RTP) */
 	struct pc_sip_ua_stats stats;
 	char buf[UA_MSG_MAX];
 	char body[UA_MSG_MAX];
@@ -337,8 +343,67 @@ static void unlink_from(struct call **head, struct call *c, bool by_num)
 }
 
 /* Returns the slot of @c to the free stack (its lookups gone). */
+static bool rtp_port_used(const struct pc_sip_ua *ua, uint16_t p)
+{
+	return ua->rtp_used[p / 64] >> (p % 64) & 1u;
+}
+
+static void rtp_port_mark(struct pc_sip_ua *ua, uint16_t p, bool used)
+{
+	if (used)
+		ua->rtp_used[p / 64] |= 1ull << (p % 64);
+	else
+		ua->rtp_used[p / 64] &= ~(1ull << (p % 64));
+}
+
+/* Whether UDP port @p of our media address can be bound now (another program may hold it). */
+static bool rtp_port_bindable(const struct pc_sip_ua *ua, uint16_t p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p) };
+	int fd;
+	bool ok;
+
+	if (inet_pton(AF_INET, ua->conf.local_ip, &sa.sin_addr) != 1)
+		return true; /* not IPv4: the media bind will tell */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE;
+	close(fd);
+	return ok;
+}
+
+/*
+ * The next RTP/RTCP port pair of the range (network.port.min/max_rtpport) not held by a live call
+ * of ours nor bound by another program, round robin; -EADDRINUSE when every pair is taken.
+ */
+static int rtp_port_take(struct pc_sip_ua *ua, uint16_t *out)
+{
+	unsigned pairs = (unsigned)(ua->conf.rtp_port_max - ua->conf.rtp_port_min + 1) / 2;
+
+	for (unsigned i = 0; i < pairs; i++) {
+		uint16_t p = ua->next_rtp;
+
+		ua->next_rtp = (uint16_t)(ua->next_rtp + 2);
+		if (ua->next_rtp + 1 > ua->conf.rtp_port_max)
+			ua->next_rtp = (uint16_t)((ua->conf.rtp_port_min + 1) & ~1u);
+		if (rtp_port_used(ua, p) || !rtp_port_bindable(ua, p) ||
+		    !rtp_port_bindable(ua, (uint16_t)(p + 1)))
+			continue;
+		rtp_port_mark(ua, p, true);
+		*out = p;
+		return 0;
+	}
+	return -EADDRINUSE;
+}
+
 static void call_free(struct pc_sip_ua *ua, struct call *c)
 {
+	for (unsigned m = 0; m < PC_SDP_MEDIA__COUNT; m++) {
+		if (c->rtp_taken[m])
+			rtp_port_mark(ua, c->rtp_taken[m], false);
+		c->rtp_taken[m] = 0;
+	}
 	unlink_from(&ua->num_buckets[c->num & (ua->nbuckets - 1)], c, true);
 	if (c->cid_linked)
 		unlink_from(&ua->cid_buckets[c->cid_hash & (ua->nbuckets - 1)], c, false);
@@ -810,12 +875,16 @@ static struct call *call_new(struct pc_sip_ua *ua, unsigned acct, bool outgoing)
 	/* Media: our port pair and fresh SRTP keys for this call. */
 	c->caps = ua->acct[acct].c.caps;
 	for (unsigned m = 0; m < PC_SDP_MEDIA__COUNT; m++) {
+		uint16_t port;
+
 		if (!c->caps.port[m])
 			continue;
-		c->caps.port[m] = ua->next_rtp;
-		ua->next_rtp = (uint16_t)(ua->next_rtp + 2);
-		if (ua->next_rtp + 1 > ua->conf.rtp_port_max)
-			ua->next_rtp = ua->conf.rtp_port_min;
+		if (rtp_port_take(ua, &port) < 0) {
+			ua->stats.rtp_ports_exhausted++;
+			call_free(ua, c);
+			return NULL;
+		}
+		c->caps.port[m] = c->rtp_taken[m] = port;
 	}
 	for (unsigned k = 0; k < c->caps.ncrypto; k++)
 		RAND_bytes(c->caps.crypto[k].key, sizeof(c->caps.crypto[k].key));
@@ -3047,7 +3116,8 @@ int pc_sip_ua_create(struct pc_sip_ua **out, const struct pc_sip_ua_conf *conf)
 		ua->conf.rtp_port_min = 11780;
 		ua->conf.rtp_port_max = 11800;
 	}
-	ua->next_rtp = (uint16_t)(ua->conf.rtp_port_min & ~1u);
+	/* Even RTP ports (RFC 3550 11), RTCP on the odd one above, both within the range. */
+	ua->next_rtp = (uint16_t)((ua->conf.rtp_port_min + 1) & ~1u);
 	ua->timers_due = NEVER;
 	ua->ncalls = ua->conf.max_calls;
 	ua->sdp = malloc(sizeof(*ua->sdp));

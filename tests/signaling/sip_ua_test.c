@@ -1021,3 +1021,108 @@ Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
 	close(fd);
 	party_fini(&b);
 }
+
+static void small_rtp_range(struct pc_sip_ua_conf *c)
+{
+	c->rtp_port_min = 31000;
+	c->rtp_port_max = 31003; /* two pairs: 31000/1 and 31002/3 */
+}
+
+/* Waits up to @ms for an INVITE on @fd (polling @p); returns its m=audio port, the request in
+ * @req, the sender in @from. */
+static int raw_wait_invite(struct party *p, int fd, unsigned ms, char *req, size_t cap,
+			   struct sockaddr_in *from)
+{
+	uint64_t end = ms_now() + ms;
+
+	while (ms_now() < end) {
+		socklen_t fl = sizeof(*from);
+		ssize_t n;
+
+		pc_sip_ua_poll(p->ua, 2);
+		n = recvfrom(fd, req, cap - 1, MSG_DONTWAIT, (struct sockaddr *)from, &fl);
+		if (n > 7 && strncmp(req, "INVITE ", 7) == 0) {
+			const char *m;
+
+			req[n] = 0;
+			m = strstr(req, "m=audio ");
+			return m ? atoi(m + 8) : -1;
+		}
+	}
+	return -1;
+}
+
+/* Header @name's line of @req (without its CRLF) into @out. */
+static const char *hdr_line(const char *req, const char *name, char *out, size_t cap)
+{
+	const char *h = strstr(req, name), *e = h ? strstr(h + 2, "\r\n") : NULL;
+
+	out[0] = 0;
+	if (h && e)
+		snprintf(out, cap, "%.*s", (int)(e - h - 2), h + 2);
+	return out;
+}
+
+Test(sip_ua, rtp_ports_skip_live_calls_and_bound_ports_and_run_out_cleanly)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET }, from,
+			   taken = { .sin_family = AF_INET };
+	socklen_t pl = sizeof(peer);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), other = socket(AF_INET, SOCK_DGRAM, 0);
+	static char req[8192], ans[8192];
+	struct pc_sip_ua_stats st;
+	char target[64];
+	unsigned call, call2;
+	struct party a;
+	struct party *all[] = { &a };
+	int port, i;
+
+	/* Given alice with two RTP port pairs, the first bound by another program, and a raw
+	 * UDP peer to call */
+	party_init(&a, "alice", small_rtp_range);
+	taken.sin_port = htons(31000);
+	taken.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(other, (struct sockaddr *)&taken, sizeof(taken)), 0);
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&peer, sizeof(peer)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&peer, &pl), 0);
+	snprintf(target, sizeof(target), "sip:raw@127.0.0.1:%u", ntohs(peer.sin_port));
+	/* When she calls: the offer takes the pair nobody holds */
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call), 0);
+	port = raw_wait_invite(&a, fd, 1000, req, sizeof(req), &from);
+	cr_assert_eq(port, 31002, "offered port %d", port);
+	/* And a second call while the first lives finds no pair: refused, counted */
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call2), -ENOSPC);
+	pc_sip_ua_stats(a.ua, &st);
+	cr_assert_eq(st.rtp_ports_exhausted, 1);
+	/* When the first call ends (486) and the other program lets its port go */
+	{
+		char via[512], fr[256], to[256], cid[256], cseq[64];
+
+		snprintf(ans, sizeof(ans),
+			 "SIP/2.0 486 Busy Here\r\n%s\r\n%s\r\n%s;tag=r1\r\n%s\r\n%s\r\n"
+			 "Content-Length: 0\r\n\r\n",
+			 hdr_line(req, "\r\nVia:", via, sizeof(via)),
+			 hdr_line(req, "\r\nFrom:", fr, sizeof(fr)),
+			 hdr_line(req, "\r\nTo:", to, sizeof(to)),
+			 hdr_line(req, "\r\nCall-ID:", cid, sizeof(cid)),
+			 hdr_line(req, "\r\nCSeq:", cseq, sizeof(cseq)));
+	}
+	cr_assert_gt(sendto(fd, ans, strlen(ans), 0, (struct sockaddr *)&from, sizeof(from)), 0);
+	i = pump_until(all, 1, &a, PC_SIP_UA_EV_ENDED, call, 2000);
+	cr_assert_geq(i, 0, "the call did not end: %s", ans);
+	cr_assert_eq(a.ev[i].code, 486);
+	close(other);
+	/* Then both pairs are free again: two calls at once get one each */
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call), 0);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call2), 0);
+	{
+		int p1 = raw_wait_invite(&a, fd, 1000, req, sizeof(req), &from);
+		int p2 = raw_wait_invite(&a, fd, 1000, req, sizeof(req), &from);
+
+		cr_assert(p1 != p2 && (p1 == 31000 || p1 == 31002) && (p2 == 31000 || p2 == 31002),
+			  "ports %d and %d", p1, p2);
+	}
+	close(fd);
+	party_fini(&a);
+}
