@@ -142,6 +142,7 @@ struct pc_sip_transport_stats {
 	uint64_t conns_idle;	/* closed for being idle */
 	uint64_t conns_refused; /* inbound refused: the table was full */
 	uint64_t frame_errors;	/* connections closed for a malformed frame */
+	uint64_t wake_errors;	/* reads of the wake eventfd that failed (not EAGAIN) */
 	uint64_t tls_failures;	/* handshakes that failed (verification included) */
 	uint64_t conns_open;	/* open now */
 };
@@ -239,6 +240,16 @@ int pc_sip_transport_keepalive(struct pc_sip_transport *t, enum pc_sip_tp tp,
 
 /* pc_sip_transport_fd - the epoll descriptor: readable when pc_sip_transport_poll() has work. */
 int pc_sip_transport_fd(const struct pc_sip_transport *t);
+
+/*
+ * pc_sip_transport_watch_wake - adds @fd, an eventfd (borrowed: the caller closes it after
+ * destroying the transport), to the poll set: when another thread writes to it (the one write
+ * that is thread-safe here: it only touches the eventfd), a pc_sip_transport_poll() waiting on
+ * the SIP thread returns at once, having read the count back (nothing is delivered). That is how
+ * commands from other threads wake the SIP thread. One such descriptor per transport.
+ * Returns 0, -EBUSY when one is watched already, -EINVAL, or -errno of epoll_ctl.
+ */
+int pc_sip_transport_watch_wake(struct pc_sip_transport *t, int fd);
 
 /* pc_sip_transport_timeout - milliseconds until the next internal timer (idle, keep-alive,
  * connect timeout) is due: 0 when one is due now, -1 when none is armed. */

@@ -148,6 +148,10 @@ void pc_sip_ua_destroy(struct pc_sip_ua *ua);
 /* The port the UA listens on (after create with port 0). */
 uint16_t pc_sip_ua_port(const struct pc_sip_ua *ua);
 
+/* pc_sip_ua_watch_wake - an eventfd (borrowed) whose writes by other threads end a
+ * pc_sip_ua_poll() wait at once (pc_sip_transport_watch_wake). 0 or -errno. */
+int pc_sip_ua_watch_wake(struct pc_sip_ua *ua, int fd);
+
 /*
  * pc_sip_ua_poll() - run the UA for at most @max_wait_ms: receive and handle messages, fire the
  * transaction and UA timers. Return: messages handled (>= 0), or a negative errno.

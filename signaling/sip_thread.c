@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pc_atomic.h"
 #include "pc_jb.h"
@@ -83,6 +85,9 @@ struct pc_sip_thread {
 	struct pc_sip_ua *ua;
 	uint16_t port;
 	pthread_t tid;
+	/* Written by the phone thread after each command, watched by the UA's transport: a
+	 * command wakes the SIP thread at once instead of at its next poll_ms. */
+	int wake_fd;
 	struct st_chan cmd, evt;
 	uint32_t ncmd, nevt;
 	/* Phone thread only. */
@@ -97,6 +102,8 @@ struct pc_sip_thread {
 	/* Written by the SIP thread, read anywhere (relaxed). */
 	_Atomic uint64_t st_cmds, st_evts_dropped, st_loop_full, st_created, st_destroyed,
 		st_failed, st_polls;
+	/* Written by the phone thread (the commands' one producer), read anywhere (relaxed). */
+	_Atomic uint64_t st_wake_failed;
 };
 
 static uint64_t st_now_ns(void)
@@ -1066,14 +1073,26 @@ int pc_sip_thread_create(struct pc_sip_thread **out, const struct pc_sip_thread_
 	if (rc < 0)
 		goto out_rings;
 	t->port = pc_sip_ua_port(t->ua);
+	t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->wake_fd < 0) {
+		rc = -errno;
+		goto out_ua;
+	}
+	rc = pc_sip_ua_watch_wake(t->ua, t->wake_fd);
+	if (rc < 0)
+		goto out_wake;
 	/* From here the UA and the loop's control side belong to the new thread: pthread_create
 	 * orders everything above before it. */
 	rc = -pthread_create(&t->tid, NULL, sip_thread_main, t);
 	if (rc < 0)
-		goto out_ua;
+		goto out_wake;
 	*out = t;
 	return 0;
 
+out_wake:
+	pc_sip_ua_destroy(t->ua);
+	t->ua = NULL;
+	close(t->wake_fd);
 out_ua:
 	pc_sip_ua_destroy(t->ua);
 out_rings:
@@ -1099,13 +1118,25 @@ static void ring_drain_free(struct pc_ring *r)
 		pc_pkt_free(NULL, obj);
 }
 
+/* Ends the SIP thread's wait in pc_sip_ua_poll (phone thread; an eventfd write never blocks:
+ * the counter saturating would only mean it is readable already). */
+static void st_wake(struct pc_sip_thread *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->wake_fd, &one, sizeof(one)) < 0)
+		pc_counter_add(&t->st_wake_failed, 1);
+}
+
 void pc_sip_thread_destroy(struct pc_sip_thread *t)
 {
 	if (t == NULL)
 		return;
 	/* Pairs with the load-acquire in sip_thread_main(). */
 	pc_store_release(&t->stop, 1u);
+	st_wake(t);
 	pthread_join(t->tid, NULL);
+	close(t->wake_fd); /* the thread destroyed the UA, which watched it */
 	for (uint32_t i = 0; i < t->nslots; i++) {
 		/* A stream the loop still runs (it did not answer in time) keeps what it
 		 * borrowed: leak it rather than free it under the loop. */
@@ -1147,6 +1178,7 @@ static int cmd_send(struct pc_sip_thread *t, struct st_cmd *c)
 {
 	c->t_ns = st_now_ns();
 	chan_commit(&t->cmd, c);
+	st_wake(t);
 	return (int)c->req;
 }
 

@@ -618,6 +618,7 @@ struct tp_flow {
 struct pc_sip_transport {
 	struct pc_sip_transport_conf conf; /* defaults applied; the TLS paths not kept */
 	int epfd;
+	int wake_fd; /* pc_sip_transport_watch_wake: an eventfd, borrowed; -1: none */
 	unsigned nlisteners;
 	struct tp_listener listeners[PC_SIP_TP_MAX_LISTENERS];
 	struct tp_conn *conns;
@@ -629,7 +630,7 @@ struct pc_sip_transport {
 	struct pc_sip_transport_stats st;
 };
 
-enum { TAG_LISTENER = 1, TAG_CONN = 2 };
+enum { TAG_LISTENER = 1, TAG_CONN = 2, TAG_WAKE = 3 };
 
 static uint64_t now_ms(void)
 {
@@ -845,6 +846,7 @@ int pc_sip_transport_create(struct pc_sip_transport **out, const struct pc_sip_t
 	if (!t->conf.max_keepalives)
 		t->conf.max_keepalives = TP_DEF_KEEPALIVES;
 	t->epfd = -1;
+	t->wake_fd = -1;
 
 	rc = -ENOMEM;
 	t->conns = calloc(t->conf.max_conns, sizeof(*t->conns));
@@ -1767,6 +1769,21 @@ int pc_sip_transport_fd(const struct pc_sip_transport *t)
 	return t ? t->epfd : -EINVAL;
 }
 
+int pc_sip_transport_watch_wake(struct pc_sip_transport *t, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!t || fd < 0)
+		return -EINVAL;
+	if (t->wake_fd >= 0)
+		return -EBUSY;
+	ev.data.u64 = (uint64_t)TAG_WAKE << 32;
+	if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	t->wake_fd = fd;
+	return 0;
+}
+
 static void deadline_min(uint64_t *next, uint64_t at)
 {
 	if (at < *next)
@@ -1892,6 +1909,12 @@ int pc_sip_transport_poll(struct pc_sip_transport *t, int timeout_ms)
 
 			if (c)
 				delivered += conn_event(t, c, evs[i].events);
+		} else if (tag == TAG_WAKE) {
+			uint64_t count;
+
+			/* Only the wake-up matters: the count goes, the fd stays watched. */
+			if (read(t->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+				t->st.wake_errors++;
 		}
 	}
 	run_timers(t);

@@ -2902,6 +2902,11 @@ void pc_sip_ua_stats(const struct pc_sip_ua *ua, struct pc_sip_ua_stats *out)
 		*out = ua->stats;
 }
 
+int pc_sip_ua_watch_wake(struct pc_sip_ua *ua, int fd)
+{
+	return ua ? pc_sip_transport_watch_wake(ua->tp, fd) : -EINVAL;
+}
+
 uint16_t pc_sip_ua_port(const struct pc_sip_ua *ua)
 {
 	return ua ? ua->port : 0;
