@@ -698,8 +698,8 @@ static struct jb_band jb_band(const struct pc_jb *jb, int64_t target)
 }
 
 /*
- * Whether a packet held behind @h, in an unbroken run from it, is due now within @band (its
- * offset in [lo, hi)): asked when @h's slot has passed and playing it would leave the offset
+ * Whether a packet held behind @h (numbers lost in between are passed over) is due now within
+ * @band (its offset in [lo, hi)): asked when @h's slot has passed and playing it would leave the offset
  * JB_ACC_FAST_FRAMES or more over the band, as after a stall that ends in a burst. Playing @h
  * would only have the next tick drop every frame up to that one (as many frames lost either
  * way, @h stale and two seams), so @h and the ones up to it are late instead. A packet of the
@@ -708,11 +708,18 @@ static struct jb_band jb_band(const struct pc_jb *jb, int64_t target)
 static bool jb_on_time_behind(const struct pc_jb *jb, const struct jb_slot *h, int64_t now,
 			      struct jb_band band)
 {
-	const struct jb_slot *n = h;
+	/* Past missing numbers (a packet lost from the burst) and telephone-events, as long as
+	 * timestamps follow the numbers (a DTX gap ends the search). */
+	for (int64_t s = h->seq + 1; s <= jb->hi_seq && s - h->seq < (int64_t)jb->nslots; s++) {
+		const struct jb_slot *n = jb_slot(jb, s);
+		int64_t dt, off;
 
-	while ((n = jb_next_of(jb, n)) != NULL) {
-		int64_t off = now - jb_ts_ns(jb, n->ts - jb->ts_base);
-
+		if (n->state != JB_SLOT_QUEUED || n->seq != s)
+			continue;
+		dt = n->ts - h->ts - (s - h->seq) * jb->frame_ts;
+		if (dt <= -jb->frame_ts / 2 || dt > jb->frame_ts / 2)
+			return false;
+		off = now - jb_ts_ns(jb, n->ts - jb->ts_base);
 		if (off < band.lo)
 			return false;
 		if (off < band.hi)
