@@ -356,19 +356,27 @@ static void rtp_port_mark(struct pc_sip_ua *ua, uint16_t p, bool used)
 		ua->rtp_used[p / 64] &= ~(1ull << (p % 64));
 }
 
-/* Whether UDP port @p of our media address can be bound now (another program may hold it). */
-static bool rtp_port_bindable(const struct pc_sip_ua *ua, uint16_t p)
+/* Whether UDP port @p of our media address @addr (an IPv4 or IPv6 literal) can be bound now:
+ * another program may hold it. */
+static bool rtp_port_bindable(const char *addr, uint16_t p)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p) };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(p) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(p) };
+	const struct sockaddr *sa = (const struct sockaddr *)&s4;
+	socklen_t len = sizeof(s4);
 	int fd;
 	bool ok;
 
-	if (inet_pton(AF_INET, ua->conf.local_ip, &sa.sin_addr) != 1)
-		return true; /* not IPv4: the media bind will tell */
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (inet_pton(AF_INET, addr, &s4.sin_addr) != 1) {
+		if (inet_pton(AF_INET6, addr, &s6.sin6_addr) != 1)
+			return true; /* not a literal: the media bind will tell */
+		sa = (const struct sockaddr *)&s6;
+		len = sizeof(s6);
+	}
+	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return true;
-	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EADDRINUSE;
+	ok = bind(fd, sa, len) == 0 || errno != EADDRINUSE;
 	close(fd);
 	return ok;
 }
@@ -377,18 +385,19 @@ static bool rtp_port_bindable(const struct pc_sip_ua *ua, uint16_t p)
  * The next RTP/RTCP port pair of the range (network.port.min/max_rtpport) not held by a live call
  * of ours nor bound by another program, round robin; -EADDRINUSE when every pair is taken.
  */
-static int rtp_port_take(struct pc_sip_ua *ua, uint16_t *out)
+static int rtp_port_take(struct pc_sip_ua *ua, const char *addr, uint16_t *out)
 {
 	unsigned pairs = (unsigned)(ua->conf.rtp_port_max - ua->conf.rtp_port_min + 1) / 2;
 
 	for (unsigned i = 0; i < pairs; i++) {
 		uint16_t p = ua->next_rtp;
+		unsigned next = (unsigned)p + 2u; /* unsigned: a range up to 65535 must not wrap */
 
-		ua->next_rtp = (uint16_t)(ua->next_rtp + 2);
-		if (ua->next_rtp + 1 > ua->conf.rtp_port_max)
-			ua->next_rtp = (uint16_t)((ua->conf.rtp_port_min + 1) & ~1u);
-		if (rtp_port_used(ua, p) || !rtp_port_bindable(ua, p) ||
-		    !rtp_port_bindable(ua, (uint16_t)(p + 1)))
+		if (next + 1u > ua->conf.rtp_port_max)
+			next = (ua->conf.rtp_port_min + 1u) & ~1u;
+		ua->next_rtp = (uint16_t)next;
+		if (rtp_port_used(ua, p) || !rtp_port_bindable(addr, p) ||
+		    !rtp_port_bindable(addr, (uint16_t)(p + 1)))
 			continue;
 		rtp_port_mark(ua, p, true);
 		*out = p;
@@ -879,7 +888,8 @@ static struct call *call_new(struct pc_sip_ua *ua, unsigned acct, bool outgoing)
 
 		if (!c->caps.port[m])
 			continue;
-		if (rtp_port_take(ua, &port) < 0) {
+		/* Probed where the media binds: the account's media address, else ours. */
+		if (rtp_port_take(ua, c->caps.addr ? c->caps.addr : ua->conf.local_ip, &port) < 0) {
 			ua->stats.rtp_ports_exhausted++;
 			call_free(ua, c);
 			return NULL;
@@ -2312,16 +2322,21 @@ static void on_request(void *ctx, struct pc_sip_txn *t, const struct pc_sip_msg 
 			return;
 		if (m->cseq == c->ok_cseq) {
 			c->ok_retx_at = c->ok_giveup_at = NEVER;
+			if (c->bye_after_ack) {
+				/* Hung up already: the BYE the ACK was awaited for, and no media
+				 * or ESTABLISHED for a call the phone has left. */
+				c->bye_after_ack = false;
+				c->offer_in_2xx = false;
+				c->d.confirmed = true;
+				send_bye(ua, c);
+				return;
+			}
 			if (c->offer_in_2xx && has_sdp(m))
 				sdp_complete(ua, c, m);
 			c->offer_in_2xx = false;
 			if (!c->d.confirmed) {
 				c->d.confirmed = true;
 				emit(ua, PC_SIP_UA_EV_ESTABLISHED, c, 200, NULL);
-			}
-			if (c->bye_after_ack) {
-				c->bye_after_ack = false;
-				send_bye(ua, c);
 			}
 		}
 		return;
@@ -2702,8 +2717,10 @@ int pc_sip_ua_hangup(struct pc_sip_ua *ua, unsigned num)
 	case CS_ACTIVE:
 		if (c->ok_msg && c->ok_retx_at != NEVER) {
 			/* RFC 3261 15: no BYE before the ACK of our 2xx, or before its
-			 * retransmissions give up (which then sends the BYE). */
+			 * retransmissions give up (which then sends the BYE). Ending from
+			 * now on: no other action is taken on it. */
 			c->bye_after_ack = true;
+			c->state = CS_ENDING;
 			return 0;
 		}
 		return send_bye(ua, c);
@@ -3239,6 +3256,17 @@ void pc_sip_ua_destroy(struct pc_sip_ua *ua)
 {
 	if (!ua)
 		return;
+	/* Calls hung up before the ACK of our 2xx came: the BYE now, early rather than never
+	 * (the peer would keep the call up). */
+	for (unsigned i = 0; ua->calls && i < ua->ncalls; i++) {
+		struct call *c = &ua->calls[i];
+
+		if (c->state != CS_FREE && c->bye_after_ack) {
+			c->bye_after_ack = false;
+			ua->now = mono_ms();
+			send_bye(ua, c);
+		}
+	}
 	pc_sip_txn_layer_destroy(ua->txn);
 	pc_sip_transport_destroy(ua->tp);
 	pc_sip_auth_client_destroy(ua->auth);

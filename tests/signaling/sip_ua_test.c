@@ -1018,8 +1018,60 @@ Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
 	raw_collect(&b, fd, 300, lines, sizeof(lines), NULL, 0);
 	cr_assert_not_null(strstr(lines, "BYE sip:x@127.0.0.1:"), "no BYE after the ACK: %s",
 			   lines);
+	/* ... and the phone, which hung up, is not told the call is established */
+	cr_assert_lt(find_ev(&b, PC_SIP_UA_EV_ESTABLISHED, 0, 0), 0);
 	close(fd);
 	party_fini(&b);
+}
+
+Test(sip_ua, hangup_before_the_ack_then_shutdown_still_sends_the_bye)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	socklen_t ml = sizeof(me);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static char lines[16384], msg[2048];
+	const char *sdp = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+	struct party b;
+	uint64_t end;
+	char buf[4096];
+	int i;
+
+	/* Given a call bob answered and hung up before its ACK */
+	party_init(&b, "bob", NULL);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
+	to.sin_port = htons(pc_sip_ua_port(b.ua));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(msg, sizeof(msg),
+		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbyd1\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=xd\r\nTo: <%s>\r\nCall-ID: bye-at-shutdown\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:x@127.0.0.1:%u>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 b.uri, ntohs(me.sin_port), b.uri, ntohs(me.sin_port), strlen(sdp), sdp);
+	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
+	raw_collect(&b, fd, 200, lines, sizeof(lines), NULL, 0);
+	i = find_ev(&b, PC_SIP_UA_EV_INCOMING, 0, 0);
+	cr_assert_geq(i, 0, "bob saw no incoming call: %s", lines);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, b.ev[i].call), 0);
+	cr_assert_eq(pc_sip_ua_hangup(b.ua, b.ev[i].call), 0);
+	/* When his UA shuts down before the ACK comes */
+	party_fini(&b);
+	/* Then the BYE goes out all the same */
+	lines[0] = 0;
+	end = ms_now() + 500;
+	while (ms_now() < end && !strstr(lines, "BYE ")) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+		if (n > 0) {
+			buf[n] = 0;
+			snprintf(lines + strlen(lines), sizeof(lines) - strlen(lines), "%.20s\n",
+				 buf);
+		}
+	}
+	cr_assert_not_null(strstr(lines, "BYE "), "no BYE at shutdown: %s", lines);
+	close(fd);
 }
 
 static void small_rtp_range(struct pc_sip_ua_conf *c)
@@ -1123,6 +1175,43 @@ Test(sip_ua, rtp_ports_skip_live_calls_and_bound_ports_and_run_out_cleanly)
 		cr_assert(p1 != p2 && (p1 == 31000 || p1 == 31002) && (p2 == 31000 || p2 == 31002),
 			  "ports %d and %d", p1, p2);
 	}
+	close(fd);
+	party_fini(&a);
+}
+
+static void top_rtp_range(struct pc_sip_ua_conf *c)
+{
+	c->rtp_port_min = 65532;
+	c->rtp_port_max = 65535; /* two pairs at the very top: the next one must not wrap to 0 */
+}
+
+Test(sip_ua, rtp_range_at_the_top_of_the_port_space_runs_out_without_wrapping)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET }, from;
+	socklen_t pl = sizeof(peer);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static char req[8192];
+	struct pc_sip_ua_stats st;
+	unsigned call[3];
+	char target[64];
+	struct party a;
+	int p1, p2;
+
+	party_init(&a, "alice", top_rtp_range);
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&peer, sizeof(peer)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&peer, &pl), 0);
+	snprintf(target, sizeof(target), "sip:raw@127.0.0.1:%u", ntohs(peer.sin_port));
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call[0]), 0);
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call[1]), 0);
+	p1 = raw_wait_invite(&a, fd, 1000, req, sizeof(req), &from);
+	p2 = raw_wait_invite(&a, fd, 1000, req, sizeof(req), &from);
+	cr_assert(p1 != p2 && (p1 == 65532 || p1 == 65534) && (p2 == 65532 || p2 == 65534),
+		  "ports %d and %d", p1, p2);
+	/* The third finds the range full: refused and counted, not offered port 0 or 2 */
+	cr_assert_eq(pc_sip_ua_call(a.ua, 1, target, &call[2]), -ENOSPC);
+	pc_sip_ua_stats(a.ua, &st);
+	cr_assert_eq(st.rtp_ports_exhausted, 1);
 	close(fd);
 	party_fini(&a);
 }
