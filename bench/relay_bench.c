@@ -6,7 +6,9 @@
  *
  * Generator. On CPU 0 (the relay under test on CPU 1). It sends 172-byte RTP packets (12-byte
  * header, 160 bytes of G.711 payload, 20 ms at 8 kHz) round-robin over the calls, paced in
- * bursts of up to 32, and counts what the relay forwards back. The send time and a trial number
+ * bursts of up to 32 (in the latency and held-call runs never catching up after a stall of its
+ * own: what it missed beyond two bursts is skipped and counted, so its preemption is not offered
+ * to the relay as a burst), and counts what the relay forwards back. The send time and a trial number
  * ride in the payload: one-way forwarding latency = receive time - send time, into a histogram;
  * packets of an earlier trial are not counted.
  *   - kernel: two UDP sockets on 127.0.0.1, the A side and the B side (the sink), sendmmsg and
@@ -63,6 +65,8 @@
 #define RELAY_HELD_PPS_PER_DIR 50u
 #define RELAY_PKT_LEN 172u
 #define RELAY_BURST 32u
+/* The most a paced generator sends late to catch up with its schedule: two bursts. */
+#define RELAY_CATCHUP (2u * RELAY_BURST)
 #define RELAY_LOSS_MAX 0.001
 #define RELAY_RTPE_NG_PORT 22922u
 #define RELAY_RTPE_PORT_MIN 31000u
@@ -118,6 +122,9 @@ struct gen {
 
 struct trial {
 	uint64_t sent, recv;
+	/* Packets not sent because the generator itself fell behind (it was preempted): a steady
+	 * offered load has no catch-up burst (see gen_run_cpu). */
+	uint64_t skipped;
 	double achieved_pps;  /* what the generator managed to send */
 	uint64_t send_end_ns; /* when sending stopped (the drain follows) */
 	uint64_t cpu_end_ns;  /* the relay's CPU clock then (with a probe) */
@@ -268,8 +275,8 @@ static unsigned gen_send_fd(struct gen *g, unsigned n, uint64_t now)
 
 /* Send at @pps for @seconds, then drain for 100 ms. @cpu (may be NULL): sampled when sending
  * stops, so that the drain's idle time is not charged to the relay. */
-static void gen_run_cpu(struct gen *g, double pps, double seconds, bool record, struct trial *t,
-			const struct cpu_probe *cpu)
+static void gen_run_cpu(struct gen *g, double pps, double seconds, bool record, bool steady,
+			struct trial *t, const struct cpu_probe *cpu)
 {
 	uint64_t start = pc_bench_now_ns(), end = start + (uint64_t)(seconds * 1e9), now;
 
@@ -277,10 +284,21 @@ static void gen_run_cpu(struct gen *g, double pps, double seconds, bool record, 
 	g->trial++;
 	while ((now = pc_bench_now_ns()) < end) {
 		uint64_t due = (uint64_t)((double)(now - start) * pps / 1e9);
-		unsigned n = due > t->sent ? (unsigned)(due - t->sent) : 0;
+		uint64_t behind = due > t->sent + t->skipped ? due - t->sent - t->skipped : 0;
+		unsigned n;
 
-		if (n > RELAY_BURST)
-			n = RELAY_BURST;
+		/* Paced. @steady (latency and held-call runs): never catching up: when the
+		 * generator is more than a few bursts behind its schedule (its own core was
+		 * taken away), the packets it missed are skipped, not sent in one burst. Such a
+		 * burst is not the load asked for: it would queue at the relay and charge the
+		 * generator's stall to the relay's latency. The skipped packets are counted. The
+		 * max-rate trials do catch up: they ask whether the relay keeps up with the
+		 * rate, and a generator stall must not pass for the generator's limit. */
+		if (steady && behind > RELAY_CATCHUP) {
+			t->skipped += behind - RELAY_CATCHUP;
+			behind = RELAY_CATCHUP;
+		}
+		n = behind > RELAY_BURST ? RELAY_BURST : (unsigned)behind;
 		if (n > 0)
 			t->sent += g->use_dpdk ? pc_bench_dgen_send(g->dgen, n, now, g->trial) :
 						 gen_send_fd(g, n, now);
@@ -297,7 +315,7 @@ static void gen_run_cpu(struct gen *g, double pps, double seconds, bool record, 
 
 static void gen_run(struct gen *g, double pps, double seconds, bool record, struct trial *t)
 {
-	gen_run_cpu(g, pps, seconds, record, t, NULL);
+	gen_run_cpu(g, pps, seconds, record, false, t, NULL);
 }
 
 /* The dpdk generator: EAL, the net_ring pair's generator end, its two ports. NULL reason: up. */
@@ -699,8 +717,9 @@ struct result {
 	 * process) and the generator were on a CPU. Both poll, so below 1 means preempted by
 	 * other work: the tail latencies then measure the machine, not the relay. */
 	double lat_relay_cpu, lat_gen_cpu;
-	unsigned lat_runs; /* the latency run reported: the first, second or third */
-	unsigned retries;  /* max-rate trials run again (see trial_at()) */
+	unsigned lat_runs;  /* the latency run reported: the first, second or third */
+	double lat_skipped; /* share of the latency run's packets the generator skipped */
+	unsigned retries;   /* max-rate trials run again (see trial_at()) */
 };
 
 struct held {
@@ -769,7 +788,7 @@ static void trial_at(struct gen *g, double rate, double secs, const struct cpu_p
 		if (k > 0)
 			(*retries)++;
 		run_cpu_start(&rc, cpu);
-		gen_run_cpu(g, rate, secs, false, t, cpu);
+		gen_run_cpu(g, rate, secs, false, false, t, cpu);
 		run_cpu_end(&rc, cpu, t);
 		if (trial_ok(t) && t->achieved_pps >= 0.97 * rate)
 			return;
@@ -802,7 +821,7 @@ static void measure(struct gen *g, bool quick, double lat_pps, const struct cpu_
 
 			pc_hist_reset(g->hist);
 			run_cpu_start(&rc, cpu);
-			gen_run_cpu(g, lat_pps, secs, true, &t, cpu);
+			gen_run_cpu(g, lat_pps, secs, true, true, &t, cpu);
 			run_cpu_end(&rc, cpu, &t);
 			worst = rc.relay < rc.gen ? rc.relay : rc.gen;
 			if (worst <= best)
@@ -813,6 +832,10 @@ static void measure(struct gen *g, bool quick, double lat_pps, const struct cpu_
 			res->lat_gen_cpu = rc.gen;
 			res->lat_pps = lat_pps;
 			res->lat_loss = t.sent ? 1.0 - (double)t.recv / (double)t.sent : 1.0;
+			res->lat_skipped =
+				t.sent + t.skipped ?
+					(double)t.skipped / (double)(t.sent + t.skipped) :
+					0.0;
 			res->p50 = pc_hist_quantile(g->hist, 0.5);
 			res->p99 = pc_hist_quantile(g->hist, 0.99);
 			res->p999 = pc_hist_quantile(g->hist, 0.999);
@@ -862,7 +885,7 @@ static void measure_held(struct gen *g, bool quick, const struct cpu_probe *cpu,
 	pc_hist_reset(g->hist);
 	t0 = pc_bench_now_ns();
 	c0 = cpu_probe_ns(cpu);
-	gen_run_cpu(g, pps, secs, true, &t, cpu);
+	gen_run_cpu(g, pps, secs, true, true, &t, cpu);
 	h->asked_pps = pps;
 	h->achieved_pps = t.achieved_pps;
 	h->delivered = t.sent ? (double)(t.recv < t.sent ? t.recv : t.sent) / (double)t.sent : 0;
@@ -1209,10 +1232,11 @@ static void note_dpdk_half(struct pc_bench_report *rep, const struct result *our
 		"relay/dpdk half-load test (issue: p99 under 50 us at half the max rate): p99 "
 		"%.1f us at %.0f pps = %s; loss %.3f%%; on a CPU %.1f%% of the run (relay thread) "
 		"and %.1f%% (generator), latency run %u (below 99%% they were preempted by other "
-		"work: the tail is then the machine's); max-rate trials run again: %u%s%s",
+		"work: the tail is then the machine's); generator behind its schedule: %.3f%% of "
+		"the packets skipped; max-rate trials run again: %u%s%s",
 		(double)half->p99 / 1000, half->lat_pps, half->p99 < 50000 ? "MET" : "NOT MET",
 		half->lat_loss * 100, half->lat_relay_cpu * 100, half->lat_gen_cpu * 100,
-		half->lat_runs, ours->retries,
+		half->lat_runs, half->lat_skipped * 100, ours->retries,
 		ours->gen_bound ? "; the max rate was generator-bound (a lower bound), so this "
 				  "is below the true half load" :
 				  "; the max rate was bound by the relay, not the generator",
