@@ -25,6 +25,11 @@ static const struct pc_bench_desc benches[] = {
 	  "SIP parse rate vs libre's sip_msg_decode; UAS calls/s and setup latency under SIPp vs "
 	  "baresip",
 	  pc_bench_sip_run },
+	{ "codecs", "audio codecs: encode and decode time per 20 ms frame (G.711, G.722, G.729, Opus)",
+	  pc_bench_codecs_run },
+	{ "video",
+	  "H.264 video: x264 encode time per frame and encode-packetize-depacketize-decode latency",
+	  pc_bench_video_run },
 };
 
 const struct pc_bench_desc *pc_bench_list(size_t *n)

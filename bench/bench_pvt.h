@@ -33,6 +33,10 @@ int pc_bench_jitter_run(const struct pc_bench_opts *o);
 int pc_bench_srtp_run(const struct pc_bench_opts *o);
 /* sip_bench.c: parse rate vs libre, UAS calls/s and setup latency vs baresip under SIPp. */
 int pc_bench_sip_run(const struct pc_bench_opts *o);
+/* codecs_bench.c: encode and decode time per 20 ms frame for each audio codec. */
+int pc_bench_codecs_run(const struct pc_bench_opts *o);
+/* video_bench.c: x264 encode time per frame and encode-to-decode frame latency. */
+int pc_bench_video_run(const struct pc_bench_opts *o);
 
 /* --- the report ------------------------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 # Warnings, sanitizers and visibility, applied to every phonecore target through pc_target_setup().
-set(PC_WARNING_FLAGS -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-  -Wpointer-arith -Wcast-align -Wformat=2 -Wundef -Wvla)
+# -Wstrict-prototypes and -Wmissing-prototypes are C-only (the one C++ file is a bench shim).
+set(PC_WARNING_FLAGS -Wall -Wextra -Wshadow $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes>
+  $<$<COMPILE_LANGUAGE:C>:-Wmissing-prototypes> -Wpointer-arith -Wcast-align -Wformat=2 -Wundef -Wvla)
 if(PC_WERROR)
   list(APPEND PC_WARNING_FLAGS -Werror)
 endif()

@@ -58,6 +58,10 @@ static const int64_t pc_cfg_ptimes[] = { 10, 20, 30, 40, 50, 60 };
 static const int64_t pc_cfg_refuse_codes[] = { 404, 480, 486, 603 };
 static const char *const pc_cfg_io_words[] = { "sockets", "uring", "dpdk", NULL };
 static const char *const pc_cfg_idle_words[] = { "poll", "sleep", NULL };
+static const int64_t pc_cfg_opus_rates[] = { 8000, 12000, 16000, 24000, 48000 };
+static const char *const pc_cfg_x264_presets[] = { "ultrafast", "superfast", "veryfast", "faster",
+						   "fast",	"medium",    NULL };
+static const char *const pc_cfg_h264_profiles[] = { "baseline", "main", "high", NULL };
 
 /*
  * The codec list: PCMU 0, PCMA 8, G729 18, G722 9 on by default (VP530.md); slots 5..8 are
@@ -161,6 +165,24 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_WORD("phonecore.media.idle", "sleep", pc_cfg_idle_words),
 	K_INT("phonecore.media.max_streams", "1024", 1, 100000),
 	K_INT("phonecore.voice.jib.late_cost_ms", "10", 0, 1000),
+	K_INT("phonecore.audio.opus.bitrate", "24000", 6000, 510000),
+	K_BOOL("phonecore.audio.opus.fec", "1"),
+	K_BOOL("phonecore.audio.opus.dtx", "0"),
+	K_INT("phonecore.audio.opus.loss_pct", "10", 0, 100),
+	K_INT("phonecore.audio.opus.complexity", "10", 1, 10),
+	K_ONEOF("phonecore.audio.opus.pcm_rate", "48000", pc_cfg_opus_rates),
+	K_INT("phonecore.video.width", "1280", 16, 4096),
+	K_INT("phonecore.video.height", "720", 16, 2304),
+	K_INT("phonecore.video.fps", "30", 1, 120),
+	K_INT("phonecore.video.bitrate", "2000", 50, 100000),
+	K_WORD("phonecore.video.preset", "ultrafast", pc_cfg_x264_presets),
+	K_WORD("phonecore.video.profile", "baseline", pc_cfg_h264_profiles),
+	K_INT("phonecore.video.threads", "1", 1, 16),
+	K_INT("phonecore.video.keyint", "300", 0, 100000),
+	K_BOOL("phonecore.video.intra_refresh", "0"),
+	K_INT("phonecore.video.slice_max_size", "1200", 0, 65535),
+	K_INT("phonecore.video.vbv_frames", "1", 1, 1000),
+	K_INT("phonecore.video.decoder_threads", "1", 1, 16),
 	K_IPV4("phonecore.sip.listen_ip", "127.0.0.1"),
 	K_INT("phonecore.sip.ring_ms", "6000", 100, 60000),
 	K_STR("phonecore.sip.tls_cert", ""),

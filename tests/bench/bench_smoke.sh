@@ -37,7 +37,7 @@ check_ours() { # file case metric: phonecore's figure only (no reference exists)
 	fi
 }
 
-for f in ring pool relay srtp jitter sip; do
+for f in ring pool relay srtp jitter sip codecs video; do
 	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
 	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
 	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
@@ -84,6 +84,16 @@ for t in clean pareto gilbert spike drift+1% drift-1%; do
 	check_ours "$dir/jitter.json" "jitter/$t" late_loss_at_ref_delay
 done
 check_case "$dir/jitter.json" "jitter/drift-1%" added_delay_at_ref_played
+# Audio codecs: our G.711 against spandsp's; the library codecs against calling them directly.
+for c in pcmu pcma g722 g729 opus32k; do
+	check_case "$dir/codecs.json" "codecs/$c/encode" ns_per_frame
+	check_case "$dir/codecs.json" "codecs/$c/decode" ns_per_frame
+done
+check_ours "$dir/codecs.json" codecs/opus32k/encode p99
+# Video: x264 through our encoder against x264 called directly; the frame latency end to end.
+check_case "$dir/video.json" video/720p30/ultrafast/t1 encode_p99
+check_ours "$dir/video.json" video/720p30/ultrafast/t1 kbps
+check_ours "$dir/video.json" video/720p30/e2e/ultrafast/t1 latency_p99
 # SIP: the parser against libre's sip_msg_decode; the UAS under SIPp against baresip.
 for c in sip/parse/invite sip/parse/200ok; do
 	check_case "$dir/sip.json" "$c" ns_per_msg
@@ -98,4 +108,4 @@ if [[ $fail -ne 0 ]]; then
 	cat "$dir/out.txt"
 	exit 1
 fi
-echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp, jitter and sip wrote every row with its same-run reference"
+echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp, jitter, sip, codecs and video wrote every row with its same-run reference"
