@@ -15,27 +15,8 @@
 #include "pc_audio_codec.h"
 #include "pc_codec_conf.h"
 #include "pc_config.h"
+#include "phone_test_pvt.h"
 #include "pc_video.h"
-
-/* A configuration loaded from a file holding @body after the header line. */
-static struct pc_config *pc_test_cfg_file(const char *body)
-{
-	char path[] = "/tmp/pc_codec_conf_test_XXXXXX";
-	char err[PC_CONFIG_ERR_MAX];
-	struct pc_config *cfg = NULL;
-	int fd = mkstemp(path);
-	FILE *f;
-
-	cr_assert_geq(fd, 0, "mkstemp");
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "%s\n%s", PC_CONFIG_HEADER, body);
-	cr_assert_eq(fclose(f), 0);
-	cr_assert_eq(pc_config_create(&cfg, NULL, NULL), 0);
-	cr_assert_eq(pc_config_load_file(cfg, path, err, sizeof(err)), 0, "%s", err);
-	unlink(path);
-	return cfg;
-}
 
 Test(codec_conf, defaults_make_a_working_opus_and_leave_the_stream_fields)
 {

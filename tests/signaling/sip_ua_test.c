@@ -962,37 +962,55 @@ static void raw_collect(struct party *p, int fd, unsigned ms, char *lines, size_
 	}
 }
 
-Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
+/* A raw UDP peer on loopback calling @b: its socket (bound, in *@fd), @b's address in *@to, and
+ * its INVITE (with an SDP offer, Call-ID @cid) sent; returns the call number bob sees ringing. */
+static unsigned raw_call_in(struct party *b, const char *cid, int *fd, struct sockaddr_in *to,
+			    unsigned *my_port)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	struct sockaddr_in me = { .sin_family = AF_INET };
 	socklen_t ml = sizeof(me);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	static char lines[16384], ok[4096], msg[2048];
+	static char lines[16384], msg[2048];
 	const char *sdp = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
 			  "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+	int i;
+
+	*fd = socket(AF_INET, SOCK_DGRAM, 0);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(*fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(getsockname(*fd, (struct sockaddr *)&me, &ml), 0);
+	*my_port = ntohs(me.sin_port);
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(pc_sip_ua_port(b->ua));
+	to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(msg, sizeof(msg),
+		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK%s1\r\n"
+		 "From: <sip:x@127.0.0.1>;tag=xa\r\nTo: <%s>\r\nCall-ID: %s\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:x@127.0.0.1:%u>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+		 b->uri, *my_port, cid, b->uri, cid, *my_port, strlen(sdp), sdp);
+	cr_assert_gt(sendto(*fd, msg, strlen(msg), 0, (struct sockaddr *)to, sizeof(*to)), 0);
+	lines[0] = 0;
+	raw_collect(b, *fd, 200, lines, sizeof(lines), NULL, 0);
+	i = find_ev(b, PC_SIP_UA_EV_INCOMING, 0, 0);
+	cr_assert_geq(i, 0, "bob saw no incoming call: %s", lines);
+	return b->ev[i].call;
+}
+
+Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
+{
+	static char lines[16384], ok[4096], msg[2048];
+	struct sockaddr_in to;
 	char totag[64] = "";
+	unsigned call, port;
 	const char *tp;
 	struct party b;
-	int i;
+	int fd;
 
 	/* Given a call from a raw UDP peer that bob answers, and whose ACK is held back */
 	party_init(&b, "bob", NULL);
-	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
-	to.sin_port = htons(pc_sip_ua_port(b.ua));
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	snprintf(msg, sizeof(msg),
-		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbya1\r\n"
-		 "From: <sip:x@127.0.0.1>;tag=xa\r\nTo: <%s>\r\nCall-ID: bye-after-ack\r\n"
-		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:x@127.0.0.1:%u>\r\n"
-		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-		 b.uri, ntohs(me.sin_port), b.uri, ntohs(me.sin_port), strlen(sdp), sdp);
-	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
-	raw_collect(&b, fd, 200, lines, sizeof(lines), NULL, 0);
-	i = find_ev(&b, PC_SIP_UA_EV_INCOMING, 0, 0);
-	cr_assert_geq(i, 0, "bob saw no incoming call: %s", lines);
-	cr_assert_eq(pc_sip_ua_answer(b.ua, b.ev[i].call), 0);
+	call = raw_call_in(&b, "bye-after-ack", &fd, &to, &port);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, call), 0);
 	raw_collect(&b, fd, 50, lines, sizeof(lines), ok, sizeof(ok));
 	cr_assert(ok[0], "no 200 OK: %s", lines);
 	tp = strstr(ok, "\r\nTo:");
@@ -1001,7 +1019,7 @@ Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
 	cr_assert_not_null(tp);
 	sscanf(tp + 5, "%63[^;>\r\n ]", totag);
 	/* When bob hangs up before the ACK */
-	cr_assert_eq(pc_sip_ua_hangup(b.ua, b.ev[i].call), 0);
+	cr_assert_eq(pc_sip_ua_hangup(b.ua, call), 0);
 	lines[0] = 0;
 	raw_collect(&b, fd, 450, lines, sizeof(lines), NULL, 0);
 	/* Then no BYE goes out, only the 2xx again (T1 = 100 ms: at 100, 300 ms) ... */
@@ -1012,7 +1030,7 @@ Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
 		 "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbya2\r\n"
 		 "From: <sip:x@127.0.0.1>;tag=xa\r\nTo: <%s>;tag=%s\r\nCall-ID: bye-after-ack\r\n"
 		 "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-		 b.uri, ntohs(me.sin_port), b.uri, totag);
+		 b.uri, port, b.uri, totag);
 	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
 	lines[0] = 0;
 	raw_collect(&b, fd, 300, lines, sizeof(lines), NULL, 0);
@@ -1026,36 +1044,19 @@ Test(sip_ua, hangup_before_the_ack_sends_bye_only_after_it)
 
 Test(sip_ua, hangup_before_the_ack_then_shutdown_still_sends_the_bye)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
-	socklen_t ml = sizeof(me);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	static char lines[16384], msg[2048];
-	const char *sdp = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
-			  "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+	static char lines[16384];
+	struct sockaddr_in to;
+	unsigned call, port;
 	struct party b;
-	uint64_t end;
 	char buf[4096];
-	int i;
+	uint64_t end;
+	int fd;
 
 	/* Given a call bob answered and hung up before its ACK */
 	party_init(&b, "bob", NULL);
-	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&me, &ml), 0);
-	to.sin_port = htons(pc_sip_ua_port(b.ua));
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	snprintf(msg, sizeof(msg),
-		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbyd1\r\n"
-		 "From: <sip:x@127.0.0.1>;tag=xd\r\nTo: <%s>\r\nCall-ID: bye-at-shutdown\r\n"
-		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:x@127.0.0.1:%u>\r\n"
-		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-		 b.uri, ntohs(me.sin_port), b.uri, ntohs(me.sin_port), strlen(sdp), sdp);
-	cr_assert_gt(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)), 0);
-	raw_collect(&b, fd, 200, lines, sizeof(lines), NULL, 0);
-	i = find_ev(&b, PC_SIP_UA_EV_INCOMING, 0, 0);
-	cr_assert_geq(i, 0, "bob saw no incoming call: %s", lines);
-	cr_assert_eq(pc_sip_ua_answer(b.ua, b.ev[i].call), 0);
-	cr_assert_eq(pc_sip_ua_hangup(b.ua, b.ev[i].call), 0);
+	call = raw_call_in(&b, "bye-at-shutdown", &fd, &to, &port);
+	cr_assert_eq(pc_sip_ua_answer(b.ua, call), 0);
+	cr_assert_eq(pc_sip_ua_hangup(b.ua, call), 0);
 	/* When his UA shuts down before the ACK comes */
 	party_fini(&b);
 	/* Then the BYE goes out all the same */
