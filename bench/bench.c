@@ -27,6 +27,10 @@ static const struct pc_bench_desc benches[] = {
 	  pc_bench_sip_run },
 	{ "codecs", "audio codecs: encode and decode time per 20 ms frame (G.711, G.722, G.729, Opus)",
 	  pc_bench_codecs_run },
+	{ "aec",
+	  "echo cancellation: ERLE, time to 20 dB, double-talk preservation and CPU vs "
+	  "webrtc-audio-processing",
+	  pc_bench_aec_run },
 	{ "video",
 	  "H.264 video: x264 encode time per frame and encode-packetize-depacketize-decode latency",
 	  pc_bench_video_run },

@@ -35,6 +35,8 @@ int pc_bench_srtp_run(const struct pc_bench_opts *o);
 int pc_bench_sip_run(const struct pc_bench_opts *o);
 /* codecs_bench.c: encode and decode time per 20 ms frame for each audio codec. */
 int pc_bench_codecs_run(const struct pc_bench_opts *o);
+/* aec_bench.c: echo cancellation (ERLE, convergence, double-talk) vs webrtc-audio-processing. */
+int pc_bench_aec_run(const struct pc_bench_opts *o);
 /* video_bench.c: x264 encode time per frame and encode-to-decode frame latency. */
 int pc_bench_video_run(const struct pc_bench_opts *o);
 
@@ -44,6 +46,9 @@ int pc_bench_video_run(const struct pc_bench_opts *o);
 enum pc_bench_better {
 	PC_BENCH_HIGHER_BETTER, /* rates: speedup = ours / reference */
 	PC_BENCH_LOWER_BETTER,	/* times, latencies, sizes: speedup = reference / ours */
+	/* levels in dB, higher better (ERLE, SDR): speedup = 10^((ours - reference) / 10), the
+	 * ratio of the powers the two figures stand for */
+	PC_BENCH_HIGHER_BETTER_DB,
 };
 
 struct pc_bench_report;

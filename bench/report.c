@@ -162,7 +162,9 @@ int pc_bench_report_row(struct pc_bench_report *r, const char *case_name, const 
 
 	if (grow((void **)&r->rows, &r->cap_rows, r->nrows, sizeof(*r->rows)) < 0)
 		return -ENOMEM;
-	if (isfinite(ours) && isfinite(ref_value) && ours > 0 && ref_value > 0)
+	if (better == PC_BENCH_HIGHER_BETTER_DB && isfinite(ours) && isfinite(ref_value))
+		row.speedup = pow(10.0, (ours - ref_value) / 10.0);
+	else if (isfinite(ours) && isfinite(ref_value) && ours > 0 && ref_value > 0)
 		row.speedup = better == PC_BENCH_HIGHER_BETTER ? ours / ref_value :
 								 ref_value / ours;
 	row.case_name = strdup(case_name);

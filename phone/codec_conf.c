@@ -10,6 +10,7 @@
 #include "pc_codec_conf.h"
 #include "pc_config.h"
 #include "pc_video.h"
+#include "pc_voice.h"
 
 static int codec_conf_err(char *err, size_t errlen, const char *key, int rc)
 {
@@ -138,5 +139,59 @@ int pc_codec_conf_video(const struct pc_config *cfg, struct pc_video_enc_conf *e
 	}
 	if (dec != NULL)
 		dec->threads = (uint32_t)v[8];
+	return 0;
+}
+
+int pc_codec_conf_voice(const struct pc_config *cfg, struct pc_voice_aec_conf *aec,
+			struct pc_voice_pre_conf *pre, bool *aec_on, bool *cng_on, char *err,
+			size_t errlen)
+{
+	static const char *const ints[] = {
+		"phonecore.voice.rate",
+		"phonecore.voice.aec.tail_ms",
+		"phonecore.voice.aec.max_delay_ms",
+		"phonecore.voice.aec.suppress_db",
+		"phonecore.voice.aec.suppress_dt_db",
+		"phonecore.voice.noise_suppress_db",
+	};
+	static const char *const bools[] = { "voice.echo_cancellation", "voice.vad", "voice.cng",
+					     "phonecore.voice.agc" };
+	int64_t v[sizeof(ints) / sizeof(ints[0])];
+	bool b[sizeof(bools) / sizeof(bools[0])];
+	int rc = 0;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]) && rc == 0; i++)
+		rc = codec_conf_int(cfg, ints[i], &v[i], err, errlen);
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]) && rc == 0; i++)
+		rc = codec_conf_bool(cfg, bools[i], &b[i], err, errlen);
+	if (rc < 0)
+		return rc;
+	if ((v[0] != 8000 && v[0] != 16000) || v[1] < 20 || v[1] > 500 || v[2] < 0 || v[2] > 500 ||
+	    v[3] >= 0 || v[4] >= 0 || v[5] >= 0) {
+		if (errlen > 0)
+			snprintf(err, errlen, "phonecore.voice.*: value out of range");
+		return -EINVAL;
+	}
+	if (aec != NULL) {
+		aec->rate = (uint32_t)v[0];
+		aec->tail_ms = (uint32_t)v[1];
+		aec->max_delay_ms = (uint32_t)v[2];
+		aec->echo_suppress_db = (int32_t)v[3];
+		aec->echo_suppress_dt_db = (int32_t)v[4];
+		aec->noise_suppress_db = (int32_t)v[5];
+	}
+	if (pre != NULL) {
+		pre->rate = (uint32_t)v[0];
+		pre->denoise = true;
+		pre->noise_suppress_db = (int32_t)v[5];
+		pre->agc = b[3];
+		pre->vad = b[1];
+	}
+	if (aec_on != NULL)
+		*aec_on = b[0];
+	if (cng_on != NULL)
+		*cng_on = b[2];
 	return 0;
 }

@@ -62,6 +62,7 @@ static const int64_t pc_cfg_opus_rates[] = { 8000, 12000, 16000, 24000, 48000 };
 static const char *const pc_cfg_x264_presets[] = { "ultrafast", "superfast", "veryfast", "faster",
 						   "fast",	"medium",    NULL };
 static const char *const pc_cfg_h264_profiles[] = { "baseline", "main", "high", NULL };
+static const int64_t pc_cfg_voice_rates[] = { 8000, 16000 };
 
 /*
  * The codec list: PCMU 0, PCMA 8, G729 18, G722 9 on by default (VP530.md); slots 5..8 are
@@ -183,6 +184,13 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_INT("phonecore.video.slice_max_size", "1200", 0, 65535),
 	K_INT("phonecore.video.vbv_frames", "1", 1, 1000),
 	K_INT("phonecore.video.decoder_threads", "1", 1, 16),
+	K_ONEOF("phonecore.voice.rate", "16000", pc_cfg_voice_rates),
+	K_INT("phonecore.voice.aec.tail_ms", "250", 20, 500),
+	K_INT("phonecore.voice.aec.max_delay_ms", "320", 0, 500),
+	K_INT("phonecore.voice.aec.suppress_db", "-50", -90, -1),
+	K_INT("phonecore.voice.aec.suppress_dt_db", "-25", -90, -1),
+	K_INT("phonecore.voice.noise_suppress_db", "-15", -90, -1),
+	K_BOOL("phonecore.voice.agc", "0"),
 	K_IPV4("phonecore.sip.listen_ip", "127.0.0.1"),
 	K_INT("phonecore.sip.ring_ms", "6000", 100, 60000),
 	K_STR("phonecore.sip.tls_cert", ""),

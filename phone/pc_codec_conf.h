@@ -28,12 +28,26 @@
  *   phonecore.video.vbv_frames       VBV buffer in frames (1)          -> vbv_frames
  *   phonecore.video.decoder_threads  decoder slice threads (1)        -> pc_video_dec_conf.threads
  *
+ * Voice processing (VP530 keys, and phonecore's own):
+ *   voice.echo_cancellation          VP530: echo canceller on (1)      -> *aec_on
+ *   voice.vad                        VP530: voice activity detection (0) -> pre.vad
+ *   voice.cng                        VP530: comfort noise (1)          -> *cng_on
+ *   phonecore.voice.rate             8000 or 16000 Hz, the voice path's rate (16000)
+ *   phonecore.voice.aec.tail_ms      echo path length modelled, 20..500 ms (250) -> tail_ms
+ *   phonecore.voice.aec.max_delay_ms bulk delay searched, 0..500 ms (320) -> max_delay_ms
+ *   phonecore.voice.aec.suppress_db  residual echo suppression, near end silent (-50)
+ *   phonecore.voice.aec.suppress_dt_db  ... in double-talk (-25)
+ *   phonecore.voice.noise_suppress_db   noise suppression, AEC and preprocessor (-15)
+ *   phonecore.voice.agc              automatic gain control (0)         -> pre.agc
+ * The canceller works on 10 ms frames (one offload job each).
+ *
  * Thread context: reads the configuration with its getters (not while it is being loaded or
  * set). No allocation.
  */
 #ifndef PC_CODEC_CONF_H
 #define PC_CODEC_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -44,6 +58,8 @@ struct pc_config;
 struct pc_acodec_params;
 struct pc_video_enc_conf;
 struct pc_video_dec_conf;
+struct pc_voice_aec_conf;
+struct pc_voice_pre_conf;
 
 /*
  * pc_codec_conf_audio - set the fields of *@p the configuration decides (the Opus options, G.729
@@ -67,6 +83,17 @@ int pc_codec_conf_audio(const struct pc_config *cfg, struct pc_acodec_params *p,
  */
 int pc_codec_conf_video(const struct pc_config *cfg, struct pc_video_enc_conf *enc,
 			struct pc_video_dec_conf *dec, char *err, size_t errlen);
+
+/*
+ * pc_codec_conf_voice - set *@aec (from pc_voice_aec_conf_default()'s fields: rate, tail,
+ * delay, suppression levels; flags kept) and *@pre (rate, denoise, its level, AGC, VAD) from the
+ * voice keys, and whether the canceller and comfort noise are on (*@aec_on, *@cng_on). Any
+ * pointer may be NULL. @cfg borrowed; the outputs written only on success.
+ * Returns 0, -EINVAL, or the getter's error; @err as for pc_codec_conf_audio.
+ */
+int pc_codec_conf_voice(const struct pc_config *cfg, struct pc_voice_aec_conf *aec,
+			struct pc_voice_pre_conf *pre, bool *aec_on, bool *cng_on, char *err,
+			size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@ check_ours() { # file case metric: phonecore's figure only (no reference exists)
 	fi
 }
 
-for f in ring pool relay srtp jitter sip codecs video; do
+for f in ring pool relay srtp jitter sip codecs video aec; do
 	[[ -s "$dir/$f.json" ]] || { echo "FAIL: no $f.json"; fail=1; continue; }
 	grep -q "\"bench\": \"$f\"" "$dir/$f.json" || { echo "FAIL: $f.json names another bench"; fail=1; }
 	[[ -s "$dir/$f.svg" ]] || { echo "FAIL: no $f.svg"; fail=1; }
@@ -94,6 +94,13 @@ check_ours "$dir/codecs.json" codecs/opus32k/encode p99
 check_case "$dir/video.json" video/720p30/ultrafast/t1 encode_p99
 check_ours "$dir/video.json" video/720p30/ultrafast/t1 kbps
 check_ours "$dir/video.json" video/720p30/e2e/ultrafast/t1 latency_p99
+# Echo cancellation against webrtc-audio-processing on the same signals (espeak-ng speech).
+for sc in linear nonlinear doubletalk; do
+	check_case "$dir/aec.json" "aec/$sc" erle_converged
+	check_case "$dir/aec.json" "aec/$sc" erle_first_1s
+	check_case "$dir/aec.json" "aec/$sc" cpu_p50
+done
+check_case "$dir/aec.json" aec/doubletalk sdr_doubletalk
 # SIP: the parser against libre's sip_msg_decode; the UAS under SIPp against baresip.
 for c in sip/parse/invite sip/parse/200ok; do
 	check_case "$dir/sip.json" "$c" ns_per_msg
@@ -108,4 +115,4 @@ if [[ $fail -ne 0 ]]; then
 	cat "$dir/out.txt"
 	exit 1
 fi
-echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp, jitter, sip, codecs and video wrote every row with its same-run reference"
+echo "bench smoke: ring, pool, relay (dpdk with its bare floor, held calls too), srtp, jitter, sip, codecs, video and aec wrote every row with its same-run reference"

@@ -17,6 +17,7 @@
 #include "pc_config.h"
 #include "phone_test_pvt.h"
 #include "pc_video.h"
+#include "pc_voice.h"
 
 Test(codec_conf, defaults_make_a_working_opus_and_leave_the_stream_fields)
 {
@@ -159,5 +160,45 @@ Test(codec_conf, odd_picture_size_is_refused)
 	cr_assert_eq(pc_codec_conf_video(cfg, &enc, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "must be even"), "%s", err);
 	cr_assert_eq(enc.width, 0, "nothing written on error");
+	pc_config_destroy(cfg);
+}
+
+Test(codec_conf, voice_keys_make_a_canceller_and_a_preprocessor)
+{
+	/* Given 8 kHz, a shorter tail, VAD on and comfort noise off */
+	struct pc_config *cfg = pc_test_cfg_file("phonecore.voice.rate = 8000\n"
+						 "phonecore.voice.aec.tail_ms = 128\n"
+						 "voice.vad = 1\n"
+						 "voice.cng = 0\n"
+						 "phonecore.voice.agc = 1\n");
+	struct pc_voice_aec_conf aec;
+	struct pc_voice_pre_conf pre;
+	struct pc_voice_aec *a = NULL;
+	struct pc_voice_pre *p = NULL;
+	bool aec_on = false, cng_on = true;
+	char err[160];
+
+	pc_voice_aec_conf_default(&aec);
+	memset(&pre, 0, sizeof(pre));
+	/* When it is mapped */
+	cr_assert_eq(pc_codec_conf_voice(cfg, &aec, &pre, &aec_on, &cng_on, err, sizeof(err)), 0,
+		     "%s", err);
+	/* Then the keys are in, the defaults elsewhere, and both objects are made */
+	cr_assert(aec_on, "voice.echo_cancellation is 1 by default");
+	cr_assert_not(cng_on);
+	cr_assert_eq(aec.rate, 8000);
+	cr_assert_eq(aec.tail_ms, 128);
+	cr_assert_eq(aec.max_delay_ms, 320);
+	cr_assert_eq(aec.echo_suppress_db, -50);
+	cr_assert_eq(aec.echo_suppress_dt_db, -25);
+	cr_assert_eq(aec.noise_suppress_db, -15);
+	cr_assert_eq(pre.rate, 8000);
+	cr_assert(pre.vad);
+	cr_assert(pre.agc);
+	cr_assert(pre.denoise);
+	cr_assert_eq(pc_voice_aec_create(&a, &aec), 0);
+	cr_assert_eq(pc_voice_pre_create(&p, &pre), 0);
+	pc_voice_pre_destroy(p);
+	pc_voice_aec_destroy(a);
 	pc_config_destroy(cfg);
 }
