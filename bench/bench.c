@@ -25,7 +25,8 @@ static const struct pc_bench_desc benches[] = {
 	  "SIP parse rate vs libre's sip_msg_decode; UAS calls/s and setup latency under SIPp vs "
 	  "baresip",
 	  pc_bench_sip_run },
-	{ "codecs", "audio codecs: encode and decode time per 20 ms frame (G.711, G.722, G.729, Opus)",
+	{ "codecs",
+	  "audio codecs: encode and decode time per 20 ms frame (G.711, G.722, G.729, Opus)",
 	  pc_bench_codecs_run },
 	{ "aec",
 	  "echo cancellation: ERLE, time to 20 dB, double-talk preservation and CPU vs "

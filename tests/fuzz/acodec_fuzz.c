@@ -34,8 +34,9 @@ static int16_t pcm[FZ_MAX_PCM + FZ_GUARD];
 
 static void fz_init(void)
 {
-	static const char *const names[FZ_CODECS] = { "PCMU", "PCMA", "G722",
-						      "G729", "opus", "opus" };
+	static const char *const names[FZ_CODECS] = {
+		"PCMU", "PCMA", "G722", "G729", "opus", "opus"
+	};
 
 	for (int i = 0; i < FZ_CODECS; i++) {
 		struct pc_acodec_params p;
