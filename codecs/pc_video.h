@@ -265,9 +265,10 @@ void pc_video_enc_job_init(struct pc_hw_job *job, struct pc_video_enc_job *arg,
 int pc_video_enc_encode(struct pc_video_enc *e, struct pc_hw_engine *eng,
 			const struct pc_video_pic *pic, struct pc_video_enc_job *arg);
 
-/* pc_video_enc_request_keyframe - the next picture encoded becomes a key frame: an IDR, or with
- * intra refresh the start of a new refresh wave (a recovery point; the picture is whole again
- * after the wave, keyint frames at most). For PLI/FIR. Any thread (an atomic flag). */
+/* pc_video_enc_request_keyframe - the next picture encoded becomes a key frame: an IDR; or, with
+ * intra refresh, a refresh wave starts with the next picture, or when one is under way as soon
+ * as it finishes (x264_encoder_intra_refresh): the picture is whole again within two waves
+ * (2 * keyint frames at most). For PLI/FIR. Any thread (an atomic flag). */
 void pc_video_enc_request_keyframe(struct pc_video_enc *e);
 
 /* pc_video_enc_recon - a view of the encoder's reconstruction of the last AU's picture (conf

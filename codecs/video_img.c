@@ -381,7 +381,8 @@ static uint32_t pattern_hash(uint32_t x)
 int pc_video_pattern_draw(struct pc_video_pic *pic, uint32_t frame, uint64_t capture_us)
 {
 	const uint32_t w = pic->width, h = pic->height, split = h * 2 / 3;
-	const uint32_t shift = frame * 4, box = (w / 8) & ~1u;
+	/* The box: an eighth of the width, but at most half the height (a wide, short picture). */
+	const uint32_t shift = frame * 4, box = (w / 8 < h / 2 ? w / 8 : h / 2) & ~1u;
 	uint32_t bx, by, span_x, span_y, px, py;
 
 	if (!code_fits(pic))
@@ -420,7 +421,8 @@ int pc_video_pattern_draw(struct pc_video_pic *pic, uint32_t frame, uint64_t cap
 			v[x] = (uint8_t)(16 + ((y + frame) & 127) * 224 / 128);
 		}
 	}
-	/* A box bouncing across the picture, textured with a slowly changing dither. */
+	/* A box bouncing across the picture, textured with a slowly changing dither (box < w and
+	 * box <= h / 2, so both spans are positive). */
 	span_x = w - box;
 	span_y = h - box;
 	px = (frame * 6) % (2 * span_x);

@@ -148,7 +148,8 @@ void pc_hw_complete(struct pc_hw_engine *e, struct pc_hw_job *job, int status)
 	struct pc_hw_prof *p;
 	uint64_t ns;
 
-	job->status = status;
+	/* -EINPROGRESS marks a job in flight: a kernel may not hand it back as its result. */
+	job->status = status == -EINPROGRESS ? -EIO : status;
 	job->done_ns = pc_hw_now_ns();
 	ns = job->done_ns - job->submit_ns;
 	p = prof_of(e, job->kernel); /* found: submit registered the kernel */

@@ -34,7 +34,8 @@ extern "C" {
 struct pc_hw_kernel {
 	const char *name; /* "aec", "h264_enc": the profiler's rows */
 	/* The CPU implementation: runs one job on @state with @arg (both borrowed); returns 0 or
-	 * -errno, which becomes the job's status. */
+	 * -errno, which becomes the job's status (-EINPROGRESS, which marks jobs in flight, becomes
+	 * -EIO). */
 	int (*run)(void *state, void *arg);
 };
 

@@ -195,6 +195,30 @@ Test(video, pattern_is_deterministic_and_moves)
 	pc_video_pic_free(&b);
 }
 
+/* Regression: a wide, short picture (height at most an eighth of the width) drew its bouncing box
+ * past the picture's end, or divided by zero when the height equalled the box. */
+Test(video, pattern_on_wide_short_pictures_stays_inside)
+{
+	static const uint32_t sizes[][2] = {
+		{ 1024, 128 }, { 1280, 96 }, { 2048, 256 }, { 4096, 512 }, { 1536, 192 }
+	};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct pc_video_pic p;
+		uint32_t frame;
+		uint64_t us;
+
+		cr_assert_eq(pc_video_pic_alloc(&p, sizes[i][0], sizes[i][1]), 0);
+		for (uint32_t f = 0; f < 300; f += 7)
+			cr_assert_eq(pc_video_pattern_draw(&p, f, 1000u + f), 0, "%ux%u frame %u",
+				     sizes[i][0], sizes[i][1], f);
+		/* and the code still reads back */
+		cr_assert_eq(pc_video_code_read(&p, &frame, &us), 0);
+		cr_assert_eq(frame, 294);
+		pc_video_pic_free(&p);
+	}
+}
+
 /* --- encode and decode helpers ---------------------------------------------------------------- */
 
 struct test_codec {

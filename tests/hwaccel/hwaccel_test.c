@@ -199,3 +199,27 @@ Test(hwaccel, profiler_percentiles_follow_job_times)
 	cr_assert_eq(rows[0].ns_p50, 0);
 	pc_hw_engine_destroy(e);
 }
+
+static int inprogress_run(void *state, void *arg)
+{
+	(void)state;
+	(void)arg;
+	return -EINPROGRESS;
+}
+
+static const struct pc_hw_kernel inprogress_kernel = { "inprogress", inprogress_run };
+
+/* Regression: a kernel returning -EINPROGRESS (the in-flight marker) left its job queued after
+ * pc_hw_run, so that a later poll handed back a dangling job. */
+Test(hwaccel, kernel_returning_einprogress_completes_with_eio)
+{
+	struct pc_hw_engine *e;
+	struct pc_hw_job j = { .kernel = &inprogress_kernel };
+	struct pc_hw_job *done[2];
+
+	cr_assert_eq(pc_hw_engine_create(&e, NULL), 0);
+	for (unsigned i = 0; i < 100; i++)
+		cr_assert_eq(pc_hw_run(e, &j), -EIO);
+	cr_assert_eq(pc_hw_poll(e, done, 2), 0, "nothing left queued");
+	pc_hw_engine_destroy(e);
+}
