@@ -225,6 +225,7 @@ struct pc_h264_depack {
 	uint8_t *arena;		    /* held payloads */
 	uint8_t *out;		    /* the AU handed out by get */
 	uint64_t cap, mask;
+	uint64_t jump; /* a packet this far ahead of highest or behind ready starts over */
 	size_t arena_size, top, max_au;
 	uint32_t window, reorder_frames;
 	/* head <= ready <= highest + 1: [head, ready) holds complete AUs for get (and cleared
@@ -238,19 +239,29 @@ struct pc_h264_depack {
 	bool ready_clean; /* ready is known to start an AU */
 	bool drop_open;	  /* the last AU dropped had not ended: its packets at ready are late */
 	bool flushing;	  /* in pc_h264_depack_flush(): nothing more is coming */
+	bool marks;	  /* the sender sets the marker (one was seen since the start) */
 	uint32_t drop_ts; /* that AU's timestamp */
 	bool keyframe;
 	struct pc_h264_depack_stats st;
 };
 
-#define PC_H264_EXT_BASE (1ull << 32) /* first extended number: room to move back */
+#define PC_H264_EXT_BASE (1ull << 32)	    /* first extended number: room to move back */
+#define PC_H264_MAX_PACKETS (1u << 24)	    /* conf max_packets at most */
+#define PC_H264_MAX_PACKETS_AUTO (1u << 20) /* the ring derived from max_au_bytes at most */
+#define PC_H264_JUMP 4096u		    /* a sequence jump, when the window is below half */
 
-/* What the first NAL unit of a packet says about the AU start. */
-#define PC_H264_START_SURE 1 /* an AUD, an SPS, or a non-IDR slice with first_mb_in_slice 0 */
+/* What the first NAL unit of a packet says about the AU start (H.264 7.4.1.2.3: an AUD, when
+ * present, is an AU's first NAL unit; SPS, PPS and SEI, in that order, may precede its first
+ * slice). */
+#define PC_H264_START_SURE 1 /* an access unit delimiter: nothing comes before it */
+/* PC_H264_START_LIKELY: an SPS, or a non-IDR slice with first_mb_in_slice 0: first unless an
+ * AUD, an SPS, a PPS or an SEI came before it. Taken as the start once the packet before it is
+ * known to be lost (or nothing before it is known), never while it may still come. */
+#define PC_H264_START_LIKELY 2
 /* PC_H264_START_MAYBE: an IDR slice with first_mb_in_slice 0, or an SEI: first when the
  * parameter sets came out of band (sprop-parameter-sets), but the AU may also have begun with an
  * SPS and a PPS not here yet. */
-#define PC_H264_START_MAYBE 2
+#define PC_H264_START_MAYBE 3
 
 static struct pc_h264_slot *h264_slot(const struct pc_h264_depack *d, uint64_t i)
 {
@@ -287,17 +298,33 @@ static enum h264_nb h264_neighbour(const struct pc_h264_depack *d, uint64_t i,
 	return *sp ? PC_H264_NB_PRESENT : PC_H264_NB_MISSING;
 }
 
-/* Whether present packet @s at @i, the first of its run of one timestamp, starts its AU. A
- * missing i - 1 is an AU's last packet when i - 2 is an earlier AU's packet without the marker
- * (that AU needs its marker packet, and only i - 1 is left for it). When i - 2 carries a marker
- * instead, i - 1 is a whole AU lost or the first packet of ours: only our first NAL unit can
- * tell (an IDR slice is not enough: its SPS and PPS may have been in i - 1). The same holds at
- * the stream's start (nothing before it known), but on a flush anything is taken there (no
- * later packet can show a loss); h264_resolve() also takes a first AU led by an IDR slice or an
- * SEI once a later AU is complete. */
-static bool h264_confirmed(const struct pc_h264_depack *d, uint64_t i, const struct pc_h264_slot *s)
+static bool h264_fu_open(uint8_t kind)
+{
+	return kind == PC_H264_K_FU_S || kind == PC_H264_K_FU_M;
+}
+
+static bool h264_fu_cont(uint8_t kind)
+{
+	return kind == PC_H264_K_FU_M || kind == PC_H264_K_FU_E;
+}
+
+/* Whether present packet @s at @i, the first of its run of one timestamp, starts its AU.
+ * Missing i - 1 is an AU's last packet when i - 2 is an earlier AU's packet without the marker
+ * and the sender sets markers (that AU needs its marker packet, and only i - 1 is left for it),
+ * or when i - 2 is an open FU-A. Otherwise (i - 2 carries a marker, or the sender sets none),
+ * i - 1 may be a whole AU lost or the first packet of ours (an AUD, SPS, PPS or SEI before our
+ * first slice): only an AUD tells at once. A first slice or an SPS tells only when @lost (i - 1
+ * is being declared lost: it cannot be ours any more, RFC 6184 5.1 leaves it to the window);
+ * an IDR slice is never enough (its SPS and PPS may have been in i - 1). With nothing before
+ * @i known (the stream's start, a sequence jump, right after an AU dropped unfinished), an AUD,
+ * an SPS or a first non-IDR slice is taken; on a flush or when @lost, before anything was
+ * resolved, anything leading its run is (no later packet can show a loss); h264_resolve() also
+ * takes a first AU led by an IDR slice or an SEI once a later AU is complete. */
+static bool h264_confirmed(const struct pc_h264_depack *d, uint64_t i, const struct pc_h264_slot *s,
+			   bool lost)
 {
 	const struct pc_h264_slot *p = NULL;
+	bool likely = s->start == PC_H264_START_SURE || (lost && s->start == PC_H264_START_LIKELY);
 
 	switch (h264_neighbour(d, i - 1, &p)) {
 	case PC_H264_NB_PRESENT:
@@ -305,7 +332,8 @@ static bool h264_confirmed(const struct pc_h264_depack *d, uint64_t i, const str
 	case PC_H264_NB_ENDED:
 		return true;
 	case PC_H264_NB_UNKNOWN:
-		return s->start == PC_H264_START_SURE || (!d->anchored && d->flushing);
+		return s->start == PC_H264_START_SURE || s->start == PC_H264_START_LIKELY ||
+		       (!d->anchored && (d->flushing || (lost && s->start)));
 	case PC_H264_NB_MISSING:
 		break;
 	}
@@ -313,12 +341,25 @@ static bool h264_confirmed(const struct pc_h264_depack *d, uint64_t i, const str
 	case PC_H264_NB_PRESENT:
 		if (p->ts == s->ts)
 			return false;
-		return !p->marker || s->start == PC_H264_START_SURE;
-	case PC_H264_NB_ENDED:
-		return s->start == PC_H264_START_SURE;
+		return (!p->marker && (d->marks || h264_fu_open(p->kind))) || likely;
 	default:
-		return false;
+		/* i - 2 ended an AU, or is missing or unknown too: whatever i - 1 was, an AUD
+		 * starts ours, and once i - 1 is lost a first slice or an SPS is the best start */
+		return likely;
 	}
+}
+
+/* Whether present packet @s at @i ends its AU: it carries the marker, or the next packet is here
+ * with another timestamp and @s is not an open FU-A (RFC 6184 5.1: the marker may be missing, a
+ * decoder must not rely on it; the timestamp change shows the end as well). */
+static bool h264_ends(const struct pc_h264_depack *d, uint64_t i, const struct pc_h264_slot *s)
+{
+	const struct pc_h264_slot *n;
+
+	if (s->marker)
+		return true;
+	n = h264_slot(d, i + 1);
+	return n && n->ts != s->ts && !h264_fu_open(s->kind);
 }
 
 static void h264_free(struct pc_h264_slot *s)
@@ -361,11 +402,13 @@ static void h264_drop_pending(struct pc_h264_depack *d, uint64_t x, bool clean)
 	h264_drop_event(d, n ? n : 1);
 }
 
-/* The AU at ready: 1 complete through *last, 0 all present so far (no marker yet), -1 a packet
- * missing, -2 a new timestamp starts at walk before the marker (the marker packet is lost). */
+/* The AU at ready: 1 complete through *last (its marker packet, or the packet before the next
+ * timestamp, or on a flush the last one held), 0 all present so far, -1 a packet missing, -2 a
+ * new timestamp starts at walk after an open FU-A (its end is lost; put() refuses that pair, so
+ * this is a guard). RFC 6184 5.1: the marker is not needed, a receiver must not rely on it. */
 static int h264_head_au(struct pc_h264_depack *d, uint64_t *last)
 {
-	const struct pc_h264_slot *s0 = h264_slot(d, d->ready);
+	const struct pc_h264_slot *s0 = h264_slot(d, d->ready), *p;
 
 	if (!s0)
 		return -1;
@@ -374,13 +417,24 @@ static int h264_head_au(struct pc_h264_depack *d, uint64_t *last)
 
 		if (!s)
 			return -1;
-		if (s->ts != s0->ts)
-			return -2;
+		if (s->ts != s0->ts) {
+			/* i > ready: i - 1 is present (walk only moves over present packets) */
+			if (h264_fu_open(h264_slot(d, i - 1)->kind))
+				return -2;
+			*last = i - 1;
+			return 1;
+		}
 		if (s->marker) {
 			*last = i;
 			return 1;
 		}
 		d->walk = i + 1;
+	}
+	/* nothing more is coming: the run held is the AU unless it ends inside a NAL unit */
+	p = h264_slot(d, d->highest);
+	if (d->flushing && p && !h264_fu_open(p->kind)) {
+		*last = d->highest;
+		return 1;
 	}
 	return 0;
 }
@@ -394,10 +448,14 @@ static bool h264_run_start(const struct pc_h264_depack *d, uint64_t i, const str
 	return !(p && p->ts == s->ts && !p->marker);
 }
 
-/* Looks past ready for reorder_frames complete, confirmed AUs: *x is the first one's start. */
+/* Looks past ready for reorder_frames complete AUs whose start is sure without declaring a
+ * missing packet lost (an AU led by a first slice after a missing packet could still be
+ * missing its first packet: reordering inside an AU must not count it). When found, *x is where
+ * a drop of what is before them ends: the first run from ready + 1 that starts an AU once the
+ * missing packets are taken as lost (at the latest the first AU found). */
 static bool h264_find_later(const struct pc_h264_depack *d, uint64_t *x)
 {
-	uint64_t start = 0, first = 0, found = 0;
+	uint64_t end = 0, found = 0;
 	bool ok = false;
 
 	for (uint64_t i = d->ready + 1; i <= d->highest; i++) {
@@ -408,14 +466,13 @@ static bool h264_find_later(const struct pc_h264_depack *d, uint64_t *x)
 			continue;
 		}
 		if (h264_run_start(d, i, s)) {
-			start = i;
-			ok = h264_confirmed(d, i, s);
+			ok = h264_confirmed(d, i, s, false);
+			if (!end && (ok || h264_confirmed(d, i, s, true)))
+				end = i;
 		}
-		if (ok && s->marker) {
-			if (found++ == 0)
-				first = start;
-			if (found >= d->reorder_frames) {
-				*x = first;
+		if (ok && h264_ends(d, i, s)) {
+			if (++found >= d->reorder_frames) {
+				*x = end;
 				return true;
 			}
 			ok = false;
@@ -438,7 +495,7 @@ static uint64_t h264_forced_end(const struct pc_h264_depack *d, bool *clean)
 
 		if (!s || !h264_run_start(d, i, s))
 			continue;
-		if (h264_confirmed(d, i, s)) {
+		if (h264_confirmed(d, i, s, true)) {
 			*clean = true;
 			return i;
 		}
@@ -468,8 +525,9 @@ static void h264_resolve(struct pc_h264_depack *d, uint64_t force_to)
 		r = h264_head_au(d, &last);
 		s0 = h264_slot(d, d->ready);
 		/* the stream's first AU led by an IDR slice or an SEI is taken once a later AU is
-		 * complete (an SPS before it would have come by then) */
-		if (r == 1 && (h264_confirmed(d, d->ready, s0) ||
+		 * complete (an SPS before it would have come by then), or when forced */
+		if (r == 1 && (h264_confirmed(d, d->ready, s0, false) ||
+			       (d->ready < force_to && h264_confirmed(d, d->ready, s0, true)) ||
 			       (!d->anchored && s0->start && h264_find_later(d, &x)))) {
 			h264_set_ready(d, last + 1, true);
 			d->anchored = true;
@@ -477,7 +535,7 @@ static void h264_resolve(struct pc_h264_depack *d, uint64_t force_to)
 			continue;
 		}
 		if (r == -2) {
-			/* the packet at walk has another timestamp after ours, unmarked */
+			/* the packet at walk has another timestamp after our open FU-A */
 			h264_drop_pending(d, d->walk, true);
 			continue;
 		}
@@ -492,7 +550,8 @@ static void h264_resolve(struct pc_h264_depack *d, uint64_t force_to)
 	}
 }
 
-/* The last packet of the available AU starting at @first (its marker packet). */
+/* The last packet of the available AU starting at @first (its marker packet, or the last
+ * before another timestamp). */
 static uint64_t h264_ready_last(const struct pc_h264_depack *d, uint64_t first)
 {
 	uint64_t i = first;
@@ -500,7 +559,7 @@ static uint64_t h264_ready_last(const struct pc_h264_depack *d, uint64_t first)
 	while (i + 1 < d->ready) {
 		const struct pc_h264_slot *s = h264_slot(d, i);
 
-		if (!s || s->marker)
+		if (!s || h264_ends(d, i, s))
 			break;
 		i++;
 	}
@@ -610,6 +669,7 @@ static void h264_resync(struct pc_h264_depack *d, uint64_t ext)
 	h264_set_ready(d, ext, false);
 	d->anchored = false;
 	d->drop_open = false;
+	d->marks = false;
 	d->top = 0;
 }
 
@@ -618,19 +678,21 @@ struct h264_info {
 	uint8_t kind, fu_type, start;
 };
 
-/* Whether a NAL unit (header @h, then @n bytes at @b) starts an AU: an access unit delimiter,
- * an SPS, or a slice whose first_mb_in_slice (ue(v), first in the slice header: a 1 bit for 0)
- * is 0. PC_H264_START_* or 0. */
+/* Whether a NAL unit (header @h, then @n bytes at @b) starts an AU: an access unit delimiter
+ * surely; an SPS, or a slice whose first_mb_in_slice (ue(v), first in the slice header: a 1 bit
+ * for 0) is 0, or an SEI, unless something came before it. PC_H264_START_* or 0. */
 static uint8_t h264_au_start(uint8_t h, const uint8_t *b, size_t n)
 {
 	uint8_t t = PC_H264_TYPE(h);
 
-	if (t == 9 || t == 7)
+	if (t == 9)
 		return PC_H264_START_SURE;
+	if (t == 7)
+		return PC_H264_START_LIKELY;
 	if (t == 6)
 		return PC_H264_START_MAYBE;
 	if ((t == 1 || t == 5) && n >= 1 && (b[0] & 0x80))
-		return t == 1 ? PC_H264_START_SURE : PC_H264_START_MAYBE;
+		return t == 1 ? PC_H264_START_LIKELY : PC_H264_START_MAYBE;
 	return 0;
 }
 
@@ -691,16 +753,6 @@ static int h264_parse(const uint8_t *b, size_t len, struct h264_info *in)
 	return -EBADMSG; /* 0, 25-27 (STAP-B, MTAP16, MTAP24), 29 (FU-B), 30, 31 */
 }
 
-static bool h264_fu_open(uint8_t kind)
-{
-	return kind == PC_H264_K_FU_S || kind == PC_H264_K_FU_M;
-}
-
-static bool h264_fu_cont(uint8_t kind)
-{
-	return kind == PC_H264_K_FU_M || kind == PC_H264_K_FU_E;
-}
-
 /* RFC 6184 5.8: the fragments of one NAL unit go in consecutive packets, in order. */
 static bool h264_follows(uint8_t pkind, uint8_t pfu, uint32_t pts, uint8_t kind, uint8_t fu,
 			 uint32_t ts)
@@ -715,15 +767,18 @@ int pc_h264_depack_create(struct pc_h264_depack **out, const struct pc_h264_depa
 	struct pc_h264_depack *d;
 	uint64_t max_au = conf && conf->max_au_bytes ? conf->max_au_bytes : 1u << 20;
 	uint64_t window = conf && conf->window ? conf->window : 64;
-	uint64_t want, cap = 64;
+	uint64_t want = conf ? conf->max_packets : 0, cap = 64;
 	int err = -ENOMEM;
 
-	if (!out || max_au > (1u << 30))
+	if (!out || max_au > (1u << 30) || want > PC_H264_MAX_PACKETS)
 		return -EINVAL;
-	/* the ring holds the reorder window twice over and an AU of small packets */
-	want = window + max_au / 512;
-	if (want > (1u << 17))
-		want = 1u << 17;
+	/* the ring holds the reorder window and an AU of max_au_bytes in packets of 64 bytes on
+	 * average (a sender's max_payload is rarely below 500), at least the window twice over */
+	if (!want) {
+		want = window + max_au / 64;
+		if (want > PC_H264_MAX_PACKETS_AUTO)
+			want = PC_H264_MAX_PACKETS_AUTO;
+	}
 	if (want < 2 * window)
 		want = 2 * window;
 	while (cap < want)
@@ -746,6 +801,11 @@ int pc_h264_depack_create(struct pc_h264_depack **out, const struct pc_h264_depa
 	if (!d->out)
 		goto out_free_arena;
 	d->cap = cap;
+	/* a sequence jump is a step of this many, whatever the ring holds (RFC 3550 A.1 takes
+	 * 3000 ahead as a restart) */
+	d->jump = 2 * window > PC_H264_JUMP ? 2 * window : PC_H264_JUMP;
+	if (d->jump > cap)
+		d->jump = cap;
 	d->mask = cap - 1;
 	d->max_au = max_au;
 	d->window = (uint32_t)window;
@@ -782,7 +842,7 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 	const struct pc_h264_slot *p = NULL;
 	struct pc_h264_slot *s;
 	struct h264_info in;
-	bool oversize = len > d->max_au;
+	bool oversize = len > d->max_au, after_open;
 	uint64_t ext;
 
 	d->st.packets++;
@@ -803,7 +863,7 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 		ext = d->highest +
 		      (uint64_t)(int64_t)(int16_t)(uint16_t)(seq - (uint16_t)d->highest);
 		if (ext < d->ready) {
-			if (d->ready - ext >= d->cap) {
+			if (d->ready - ext >= d->jump) {
 				h264_resync(d, ext); /* far behind: the sender restarted */
 			} else if (!d->anchored && d->head == d->ready &&
 				   d->highest - ext < d->window) {
@@ -818,15 +878,13 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 					d->st.late++;
 				return -EALREADY;
 			}
+		} else if (ext > d->highest && ext - d->highest >= d->jump) {
+			h264_resync(d, ext); /* far ahead: a restart, or an outage */
 		} else if (ext > d->highest && ext - d->head >= d->cap) {
-			if (ext - d->highest >= d->cap) {
-				h264_resync(d, ext);
-			} else {
-				/* the ring is full: what is below ext - cap goes */
-				h264_resolve(d, ext - d->cap + 1);
-				while (ext - d->head >= d->cap && h264_evict_ready(d))
-					;
-			}
+			/* the ring is full: what is below ext - cap goes */
+			h264_resolve(d, ext - d->cap + 1);
+			while (ext - d->head >= d->cap && h264_evict_ready(d))
+				;
 		}
 	}
 
@@ -836,22 +894,31 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 		d->st.late++; /* its AU went to make room */
 		return -EALREADY;
 	}
-	if (d->drop_open && ext == d->ready && ts == d->drop_ts) {
+	after_open = d->drop_open && ext == d->ready;
+	if (after_open && ts == d->drop_ts) {
 		/* the rest of an AU dropped while open (too large, pushed out): late, and its
-		 * marker packet shows where the next AU starts */
+		 * marker packet, or the next one here with another timestamp, shows where the
+		 * next AU starts */
+		bool ended;
+
+		p = h264_slot(d, ext + 1);
+		ended = marker || (p && p->ts != ts);
 		d->st.late++;
 		if (d->head == d->ready)
 			d->head = ext + 1;
 		if (ext > d->highest)
 			d->highest = ext;
-		h264_set_ready(d, ext + 1, marker);
-		d->drop_open = !marker;
+		h264_set_ready(d, ext + 1, ended);
+		d->drop_open = !ended;
+		h264_resolve(d, 0); /* what follows may be complete now */
 		return -EALREADY;
 	}
 	if (h264_slot(d, ext)) {
 		d->st.duplicates++;
 		return -EALREADY;
 	}
+	if (after_open && h264_fu_cont(in.kind))
+		goto bad; /* another timestamp than the open AU's: not its continuation */
 	switch (h264_neighbour(d, ext - 1, &p)) {
 	case PC_H264_NB_PRESENT:
 		if (!h264_follows(p->kind, p->fu_type, p->ts, in.kind, in.fu_type, ts))
@@ -868,6 +935,12 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 	if (p && !h264_follows(in.kind, in.fu_type, ts, p->kind, p->fu_type, p->ts))
 		goto bad;
 
+	if (after_open) {
+		/* ready - 1 was that AU's packet: another timestamp after it starts an AU (RFC
+		 * 6184 5.1: the marker is not needed to tell) */
+		d->ready_clean = true;
+		d->drop_open = false;
+	}
 	s = &d->slots[ext & d->mask];
 	s->ext = ext;
 	s->ts = ts;
@@ -887,6 +960,8 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 	}
 	if (ext > d->highest)
 		d->highest = ext;
+	if (marker)
+		d->marks = true;
 
 	/* A missing packet window numbers behind the highest is lost. */
 	for (;;) {

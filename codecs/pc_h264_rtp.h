@@ -7,24 +7,44 @@
  *
  * Depacketizer model. Packets are held by extended sequence number (RFC 3550 A.1 style, from the
  * highest seen). An access unit (AU) is the run of consecutive sequence numbers sharing one RTP
- * timestamp and ending at the packet with the marker bit (RFC 6184 5.1). It becomes available
- * once every packet of the run is present and its first packet is known to start it: the
- * packet before it ended the previous AU (marker, or another timestamp), or that packet is
- * missing but the one before it shows what it was, or, with nothing before it to go by (the
- * stream's start, or right after a lost single-packet AU), the first NAL unit of the run starts
- * an AU (an access unit delimiter, an SPS, or a non-IDR slice with first_mb_in_slice 0). The
- * stream's first AU led by anything else (an IDR slice or an SEI, as when the parameter sets
- * come in sprop-parameter-sets) comes out once a later AU is complete, or on a flush: its SPS
- * and PPS may still be on their way. AUs come out in sequence order.
+ * timestamp. It ends at the packet with the marker bit, or, as RFC 6184 5.1 says a receiver
+ * must not rely on the marker, at the packet before the next timestamp (when that one is here
+ * with no gap before it, and the last is not an FU-A without E), or on a flush at the last
+ * packet held. It becomes available once every packet of the run is present and its first
+ * packet is known to start it: the packet before it ended the previous AU (marker, or another
+ * timestamp), or that packet is missing but the one before it shows what it was (an unmarked
+ * packet of another timestamp, when the sender sets markers: the missing one is its AU's end),
+ * or the first NAL unit of the run is an access unit delimiter (H.264 7.4.1.2.3: nothing comes
+ * before it). An AU led by an SPS or by a non-IDR slice with first_mb_in_slice 0 after a missing
+ * packet waits until that packet is declared lost (an AUD, an SPS, a PPS or an SEI of its own
+ * may be in it): it is not counted as a later complete AU, and is taken once the loss is
+ * declared; one led by an IDR slice or an SEI after a missing packet goes with the loss. With
+ * nothing before it to go by (the stream's start, a sequence jump, or after an AU dropped
+ * unfinished), an AU led by an AUD, an SPS or a first non-IDR slice is taken when complete (so
+ * at the stream's start only, a packet of the first AU that comes after a later one of it is
+ * late: the AU comes out without it, no key-frame request). The stream's first AU led by
+ * anything else (an IDR slice or an SEI, as when the parameter sets come in
+ * sprop-parameter-sets) comes out once a later AU is complete, or on a flush: its SPS and PPS may
+ * still be on their way. AUs come out in sequence order.
  * A missing packet is declared lost when reorder_frames later AUs are complete, when it is
- * window packets behind the highest one, when the next timestamp starts before its AU's
- * marker, or on pc_h264_depack_flush(): the AUs it touches are dropped (aus_dropped) and a
- * key-frame request is raised. Reordering inside an AU, and across AUs as long as no later AU
- * completes first, costs nothing.
+ * window packets behind the highest one, when the ring or the payload buffer is full, or on
+ * pc_h264_depack_flush(): the AUs it touches are dropped (aus_dropped) and a key-frame request is
+ * raised. Reordering inside an AU (but for the first AU at the stream's start, as said), and
+ * across AUs as long as no later AU completes first, costs nothing. Without markers an AU
+ * completes only when the next AU's first packet is here, the stream's last AU comes out on a
+ * flush, and a packet lost at an AU boundary costs both AUs (nothing shows whose it was).
  *
- * Memory (depacketizer, fixed at create): a ring of slots (a power of two of at least
- * 2 * window, about 32 bytes each), the held payloads (2 * max_au_bytes, compacted when full; when
- * still full the oldest AU is dropped) and the output AU (max_au_bytes).
+ * Memory (depacketizer, fixed at create): a ring of slots (max_packets, rounded up to a power of
+ * two, about 36 bytes each), the held payloads (2 * max_au_bytes, compacted when full) and the
+ * output AU (max_au_bytes). Limits: everything from the oldest AU not taken to the highest
+ * packet must fit both. A missing packet holds what follows it until reorder_frames later AUs
+ * are complete (so does the stream's first AU led by an IDR slice or an SEI; an AU led by a first
+ * slice after a missing packet is not counted), so with reorder_frames N up to N + 2 AUs are
+ * held: when they need more than 2 * max_au_bytes, or more packets than the ring, the oldest
+ * is dropped (aus_dropped, key-frame request). The default ring holds window + max_au_bytes / 64
+ * packets (an AU of max_au_bytes in packets of 64 bytes on average, and the window): a sender of
+ * smaller packets (FU-A of a few bytes), or reorder_frames above 1 with AUs near max_au_bytes,
+ * needs a larger max_packets and max_au_bytes.
  *
  * Thread context: an instance belongs to one thread (the media thread).
  * Allocates: pc_h264_depack_create only.
@@ -95,6 +115,9 @@ struct pc_h264_depack_conf {
 	/* a missing packet is declared lost once this many later AUs are complete; 0: 1 (the
 	 * lowest latency; more tolerates reordering across AUs, up to window) */
 	uint16_t reorder_frames;
+	/* packets held at most (the ring's slots, rounded up to a power of two, at least
+	 * 2 * window); 0: window + max_au_bytes / 64, at most 2^20; at most 2^24 */
+	uint32_t max_packets;
 };
 
 /* A reassembled access unit: Annex B (each NAL unit after a 00 00 00 01 start code). */
@@ -109,8 +132,9 @@ struct pc_h264_au {
  * and late: -EALREADY from put; aus: AUs returned by get; aus_dropped: AUs dropped (lost
  * packets, malformed, larger than max_au_bytes, or pushed out by a full buffer; an AU lost
  * whole counts one when the gap shows it); keyframe_requests: drop events and sequence jumps
- * (a packet more than the ring's size ahead of or behind the others: everything held is
- * dropped and the stream starts over from it). */
+ * (a packet max(4096, 2 * window) or more ahead of the highest or behind the oldest unresolved
+ * one, or as far as the ring holds when that is less: what is held is resolved as on a flush,
+ * what was not taken is dropped, and the stream starts over from it). */
 struct pc_h264_depack_stats {
 	uint64_t packets, bad, duplicates, late, aus, aus_dropped, keyframe_requests;
 };
@@ -118,7 +142,8 @@ struct pc_h264_depack_stats {
 struct pc_h264_depack;
 
 /* pc_h264_depack_create - a depacketizer; @conf borrowed (NULL: defaults). Allocates everything
- * the instance will use. Control thread. 0, -EINVAL, -ENOMEM. */
+ * the instance will use (see Memory above). Control thread. 0, -EINVAL (max_au_bytes or
+ * max_packets out of range), -ENOMEM. */
 int pc_h264_depack_create(struct pc_h264_depack **out, const struct pc_h264_depack_conf *conf);
 
 /* pc_h264_depack_destroy - frees @d. NULL ok. */
@@ -145,7 +170,8 @@ int pc_h264_depack_put(struct pc_h264_depack *d, uint16_t seq, uint32_t ts, bool
 int pc_h264_depack_get(struct pc_h264_depack *d, struct pc_h264_au *au);
 
 /* pc_h264_depack_flush - declares everything held so far final: incomplete frames are dropped
- * (with a key-frame request), complete ones become available to pc_h264_depack_get. */
+ * (with a key-frame request), complete ones become available to pc_h264_depack_get; the last
+ * run held is complete without a marker when it does not end inside an FU-A. */
 void pc_h264_depack_flush(struct pc_h264_depack *d);
 
 /* pc_h264_depack_keyframe_needed - true once after a drop (the caller sends PLI/FIR); clears it. */

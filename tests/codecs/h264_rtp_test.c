@@ -670,10 +670,12 @@ Test(h264_rtp, window_overflow_declares_loss)
 	free(st);
 }
 
-Test(h264_rtp, unmarked_end_is_dropped_at_next_timestamp)
+Test(h264_rtp, unmarked_end_completes_at_next_timestamp)
 {
+	/* (this test said the opposite before: an AU without its marker was dropped at the next
+	 * timestamp, although RFC 6184 5.1 says a receiver must not rely on the marker) */
 	static const uint8_t a1[] = { 0x65, 0x88, 1 }, a2[] = { 0x65, 0x01, 2 },
-			     b1[] = { 0x41, 0x9a, 3 };
+			     b1[] = { 0x41, 0x9a, 3 }, f1[] = { 0x7c, 0x81, 4 };
 	struct pc_h264_depack *d;
 	struct pc_h264_depack_stats s;
 	struct pc_h264_au a;
@@ -683,18 +685,297 @@ Test(h264_rtp, unmarked_end_is_dropped_at_next_timestamp)
 	cr_assert_eq(pc_h264_depack_put(d, 1, 100, false, a1, sizeof(a1)), 0);
 	cr_assert_eq(pc_h264_depack_put(d, 2, 100, false, a2, sizeof(a2)), 0);
 	cr_assert_eq(pc_h264_depack_get(d, &a), 0);
-	/* When the next timestamp starts */
+	/* When the next timestamp starts right after it */
 	cr_assert_eq(pc_h264_depack_put(d, 3, 200, true, b1, sizeof(b1)), 0);
-	/* Then the first AU is dropped with a key-frame request and the next comes out */
+	/* Then both AUs come out whole, nothing dropped, no key-frame request */
+	cr_assert_eq(pc_h264_depack_get(d, &a), 1);
+	cr_expect_eq(a.rtp_ts, 100);
+	cr_expect_eq(a.len, 2 * (4 + 3));
+	cr_expect(a.idr);
 	cr_assert_eq(pc_h264_depack_get(d, &a), 1);
 	cr_expect_eq(a.rtp_ts, 200);
-	cr_expect(pc_h264_depack_keyframe_needed(d));
+	cr_expect_not(pc_h264_depack_keyframe_needed(d));
 	pc_h264_depack_stats(d, &s);
-	cr_expect_eq(s.aus_dropped, 1);
-	/* And: a straggler of the dropped AU is late */
+	cr_expect_eq(s.aus_dropped, 0);
+	/* And: a copy of the first AU's packet is late */
 	cr_expect_eq(pc_h264_depack_put(d, 2, 100, true, a2, sizeof(a2)), -EALREADY);
 	pc_h264_depack_stats(d, &s);
 	cr_expect_eq(s.late, 1);
+
+	/* And: an open FU-A with nothing after it is dropped on the flush (its end is lost) */
+	cr_assert_eq(pc_h264_depack_put(d, 4, 300, false, f1, sizeof(f1)), 0);
+	pc_h264_depack_flush(d);
+	cr_expect_eq(pc_h264_depack_get(d, &a), 0);
+	cr_expect(pc_h264_depack_keyframe_needed(d));
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped, 1);
+	pc_h264_depack_destroy(d);
+}
+
+/* Clears the marker of every packet (a sender or a gateway that leaves M at 0). */
+static void t_stream_unmark(struct t_stream *st)
+{
+	for (int j = 0; j < st->npkts; j++)
+		st->pkt[j].marker = false;
+}
+
+static void t_no_marker(const struct pc_h264_pack_conf *c, bool shuffle)
+{
+	struct t_stream *st = t_new_stream();
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct t_got g = { 0 };
+	int order[T_PKTS_MAX], from = 0;
+	uint32_t rng = 17;
+
+	/* Given 10 AUs (several packets each: FU-A in mode 1, one per NAL unit in mode 0) sent
+	 * without any marker, each AU's packets in order or shuffled */
+	t_stream_build(st, 10, 0, false, 9, c->mode == PC_H264_MODE_SINGLE);
+	t_stream_pack(st, c, 65530);
+	t_stream_unmark(st);
+	for (int j = 0; j < st->npkts; j++)
+		order[j] = j;
+	for (int j = 1; shuffle && j <= st->npkts; j++) {
+		if (j == st->npkts || st->pkt[j].au != st->pkt[from].au) {
+			t_shuffle(order, from, j, &rng);
+			from = j;
+		}
+	}
+	cr_assert_gt(st->npkts, 2 * st->naus);
+	cr_assert_eq(pc_h264_depack_create(&d, NULL), 0);
+
+	/* When depacketized */
+	t_feed(d, st, order, st->npkts, &g);
+
+	/* Then each AU came out once the next one's first packet was in: all but the last */
+	cr_expect_eq(g.n, st->naus - 1);
+	/* And: the last one on the flush; all in order and byte-exact, nothing dropped */
+	pc_h264_depack_flush(d);
+	t_drain(d, st, &g);
+	t_expect_all(st, &g);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped + s.bad + s.late + s.duplicates + s.keyframe_requests, 0);
+	cr_expect_not(pc_h264_depack_keyframe_needed(d));
+	pc_h264_depack_destroy(d);
+	free(st);
+}
+
+Test(h264_rtp, no_marker_stream_delivers_every_au)
+{
+	struct pc_h264_pack_conf c0 = { .mode = PC_H264_MODE_SINGLE, .max_payload = 1400 };
+	struct pc_h264_pack_conf c1 = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 300 };
+
+	t_no_marker(&c1, false);
+	t_no_marker(&c0, false);
+	/* And: reordering inside each AU costs nothing either */
+	t_no_marker(&c1, true);
+	t_no_marker(&c0, true);
+}
+
+Test(h264_rtp, no_marker_stream_loss_drops_its_au)
+{
+	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 300 };
+	struct t_stream *st = t_new_stream();
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct t_got g = { 0 };
+	int order[T_PKTS_MAX], n = 0, lost = -1;
+
+	/* Given a stream without markers losing the middle packet of AU 3 (three FU-A) */
+	t_stream_build(st, 8, 0, false, 9, false);
+	t_stream_pack(st, &c, 0);
+	t_stream_unmark(st);
+	for (int j = 0; j < st->npkts; j++) {
+		if (st->pkt[j].au == 3 && lost < 0 && j + 1 < st->npkts && st->pkt[j + 1].au == 3 &&
+		    j > 0 && st->pkt[j - 1].au == 3) {
+			lost = j;
+			continue;
+		}
+		order[n++] = j;
+	}
+	cr_assert_geq(lost, 0);
+	cr_assert_eq(pc_h264_depack_create(&d, NULL), 0);
+	/* When depacketized and flushed */
+	t_feed(d, st, order, n, &g);
+	pc_h264_depack_flush(d);
+	t_drain(d, st, &g);
+	/* Then AU 3 alone is dropped, with one key-frame request */
+	cr_assert_eq(g.n, st->naus - 1);
+	for (int i = 0, k = 0; i < st->naus; i++) {
+		if (i == 3)
+			continue;
+		cr_expect_eq(g.ts[k], st->au[i].ts, "AU %d", i);
+		cr_expect(g.ok[k], "AU %d byte-exact", i);
+		k++;
+	}
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped, 1);
+	cr_expect_eq(s.keyframe_requests, 1);
+	pc_h264_depack_destroy(d);
+	free(st);
+}
+
+Test(h264_rtp, no_marker_au_dropped_open_then_idr)
+{
+	static uint8_t big[3000];
+	static const uint8_t p[] = { 0x41, 0x9a, 1 }, idr[] = { 0x65, 0x88, 2 };
+	struct pc_h264_depack_conf dc = { .max_au_bytes = 4000 };
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct pc_h264_au au;
+	int n = 0;
+
+	big[0] = 0x41;
+	memset(big + 1, 0x5a, sizeof(big) - 1);
+	cr_assert_eq(pc_h264_depack_create(&d, &dc), 0);
+	/* Given a stream without markers: AU 1 a slice, AU 2 three slices of 3000 bytes (more
+	 * than the 8000 bytes held: dropped while open, its last one late) */
+	cr_assert_eq(pc_h264_depack_put(d, 1, 1, false, p, sizeof(p)), 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		int r = pc_h264_depack_put(d, (uint16_t)(2 + i), 2, false, big, sizeof(big));
+
+		cr_assert(r == 0 || (i == 2 && r == -EALREADY), "slice %u: %d", i, r);
+		while (pc_h264_depack_get(d, &au) == 1)
+			n++;
+	}
+	/* When AU 3, led by an IDR slice, and AU 4 follow */
+	cr_assert_eq(pc_h264_depack_put(d, 5, 3, false, idr, sizeof(idr)), 0);
+	cr_assert_eq(pc_h264_depack_put(d, 6, 4, false, p, sizeof(p)), 0);
+	/* Then AU 3 comes out (the timestamp change after AU 2's last packet shows its start) */
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_expect_eq(au.rtp_ts, 3);
+	cr_expect(au.idr);
+	/* And: AU 4 on the flush; AU 1 came out before, AU 2 alone was dropped */
+	pc_h264_depack_flush(d);
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_expect_eq(au.rtp_ts, 4);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus, 3);
+	cr_expect_eq(s.aus_dropped, 1);
+	cr_expect_eq(n, 1);
+	pc_h264_depack_destroy(d);
+}
+
+/* AU 0 a slice; AUs 1 to 5 a NAL unit of type @prefix (SEI, SPS or AUD) before a first non-IDR
+ * slice of @slice bytes (FU-A in mode 1 when above max_payload). */
+static void t_prefixed_stream(struct t_stream *st, uint8_t prefix, size_t slice)
+{
+	uint32_t rng = 31;
+
+	memset(st, 0, sizeof(*st));
+	st->naus = 6;
+	for (int i = 0; i < st->naus; i++) {
+		struct t_au *a = &st->au[i];
+
+		a->ts = 500u + 3000u * (uint32_t)i;
+		if (i)
+			t_au_add(a, prefix, prefix == 0x09 ? 2 : 12, false, &rng);
+		t_au_add(a, 0x41, slice, true, &rng);
+	}
+}
+
+static void t_prefix_swap(const struct pc_h264_pack_conf *c, uint8_t prefix, size_t slice,
+			  uint16_t reorder_frames, bool past_next)
+{
+	struct t_stream *st = t_new_stream();
+	struct pc_h264_depack_conf dc = { .reorder_frames = reorder_frames };
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct t_got g = { 0 };
+	int order[T_PKTS_MAX], first[T_AUS_MAX], n = 0;
+
+	/* Given AUs 1 to 5 whose first packet (the prefix NAL unit) comes after the AU's last
+	 * one (its first slice, with the marker), or after the next AU's last one */
+	t_prefixed_stream(st, prefix, slice);
+	t_stream_pack(st, c, 65533);
+	for (int j = 0; j < st->npkts; j++)
+		if (j == 0 || st->pkt[j - 1].au != st->pkt[j].au)
+			first[st->pkt[j].au] = j;
+	for (int a = 0; a < st->naus; a++) {
+		for (int j = 0; j < st->npkts; j++)
+			if (st->pkt[j].au == a && (a == 0 || j != first[a]))
+				order[n++] = j;
+		if (past_next && a > 1)
+			order[n++] = first[a - 1];
+		if ((!past_next || a == st->naus - 1) && a > 0)
+			order[n++] = first[a];
+	}
+	cr_assert_eq(n, st->npkts);
+	cr_assert_eq(pc_h264_depack_create(&d, &dc), 0);
+
+	/* When depacketized */
+	t_feed(d, st, order, n, &g);
+
+	/* Then every AU comes out whole before any flush, nothing dropped, no key-frame request */
+	t_expect_all(st, &g);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped + s.late + s.keyframe_requests, 0, "prefix %02x", prefix);
+	cr_expect_not(pc_h264_depack_keyframe_needed(d));
+	pc_h264_depack_destroy(d);
+	free(st);
+}
+
+Test(h264_rtp, swap_of_prefix_and_first_slice_mode0)
+{
+	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_SINGLE, .max_payload = 1400 };
+	static const uint8_t prefix[] = { 0x06, 0x67, 0x09 };
+
+	for (size_t i = 0; i < sizeof(prefix); i++) {
+		t_prefix_swap(&c, prefix[i], 300, 0, false);
+		t_prefix_swap(&c, prefix[i], 300, 2, false);
+		/* And: with two AUs of reordering allowed, across the next AU as well */
+		t_prefix_swap(&c, prefix[i], 300, 2, true);
+	}
+}
+
+Test(h264_rtp, swap_of_prefix_and_first_slice_mode1)
+{
+	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 500 };
+	static const uint8_t prefix[] = { 0x06, 0x67, 0x09 };
+
+	for (size_t i = 0; i < sizeof(prefix); i++) {
+		/* a single NAL slice, and one in three FU-A */
+		t_prefix_swap(&c, prefix[i], 300, 0, false);
+		t_prefix_swap(&c, prefix[i], 1200, 0, false);
+		t_prefix_swap(&c, prefix[i], 1200, 2, true);
+	}
+}
+
+Test(h264_rtp, lost_au_before_first_slice_waits_one_au)
+{
+	static const uint8_t p[] = { 0x41, 0x9a, 1 }, sps[] = { 0x67, 0x42, 0x80 };
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct pc_h264_au au;
+
+	cr_assert_eq(pc_h264_depack_create(&d, NULL), 0);
+	/* Given AU 1 taken, AU 2 (one packet) lost, AU 3 a first P slice with the marker */
+	cr_assert_eq(pc_h264_depack_put(d, 1, 1, true, p, sizeof(p)), 0);
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_assert_eq(pc_h264_depack_put(d, 3, 3, true, p, sizeof(p)), 0);
+	/* Then AU 3 waits: packet 2 may be an SEI or an SPS of its own, arriving late */
+	cr_expect_eq(pc_h264_depack_get(d, &au), 0);
+	cr_expect_not(pc_h264_depack_keyframe_needed(d));
+	/* When AU 4 (an SPS, then a slice) is complete */
+	cr_assert_eq(pc_h264_depack_put(d, 4, 4, false, sps, sizeof(sps)), 0);
+	cr_assert_eq(pc_h264_depack_put(d, 5, 4, true, p, sizeof(p)), 0);
+	/* Then packet 2 is lost (one AU), AUs 3 and 4 come out */
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_expect_eq(au.rtp_ts, 3);
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_expect_eq(au.rtp_ts, 4);
+	cr_expect(pc_h264_depack_keyframe_needed(d));
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped, 1);
+	/* And: the same with a flush in place of AU 4 */
+	cr_assert_eq(pc_h264_depack_put(d, 7, 7, true, p, sizeof(p)), 0);
+	cr_expect_eq(pc_h264_depack_get(d, &au), 0);
+	pc_h264_depack_flush(d);
+	cr_assert_eq(pc_h264_depack_get(d, &au), 1);
+	cr_expect_eq(au.rtp_ts, 7);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped, 2);
+	cr_expect_eq(s.keyframe_requests, 2);
 	pc_h264_depack_destroy(d);
 }
 
@@ -802,6 +1083,104 @@ Test(h264_rtp, max_au_bytes_drops_large_au)
 		pc_h264_depack_stats(d, &s);
 		cr_expect_eq(s.aus_dropped, 3);
 	}
+	pc_h264_depack_destroy(d);
+	free(st);
+}
+
+/* Feeds every packet of @st in order, -EALREADY allowed for those of AU @late_au. */
+static void t_feed_late(struct pc_h264_depack *d, const struct t_stream *st, int late_au,
+			struct t_got *g)
+{
+	for (int j = 0; j < st->npkts; j++) {
+		const struct t_pkt *k = &st->pkt[j];
+		int r = pc_h264_depack_put(d, k->seq, k->ts, k->marker, k->b, k->len);
+
+		cr_assert(r == 0 || (r == -EALREADY && k->au == late_au), "%d: %d", j, r);
+		t_drain(d, st, g);
+	}
+}
+
+Test(h264_rtp, ring_holds_aus_of_small_packets)
+{
+	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 100 };
+	struct pc_h264_depack_conf dc = { .max_au_bytes = 1u << 16 };
+	struct t_stream *st = t_new_stream();
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct t_got g = { 0 };
+	uint32_t rng = 3;
+
+	/* Given max_au_bytes 64 KiB and an AU of 60000 bytes in FU-A of 100 bytes (613 packets;
+	 * the ring used to hold window + max_au_bytes / 512 = 256) between two small ones */
+	memset(st, 0, sizeof(*st));
+	st->naus = 3;
+	for (int i = 0; i < 3; i++)
+		st->au[i].ts = 9000u * (uint32_t)(i + 1);
+	t_au_add(&st->au[0], 0x41, 80, true, &rng);
+	t_au_add(&st->au[1], 0x65, 60000, true, &rng);
+	t_au_add(&st->au[2], 0x41, 80, true, &rng);
+	t_stream_pack(st, &c, 40000);
+	cr_assert_gt(st->npkts, 600);
+	cr_assert_eq(pc_h264_depack_create(&d, &dc), 0);
+	/* When depacketized */
+	t_feed(d, st, NULL, st->npkts, &g);
+	/* Then all three come out without a flush, nothing dropped */
+	t_expect_all(st, &g);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped + s.keyframe_requests, 0);
+	pc_h264_depack_destroy(d);
+
+	/* And: with the ring set to 300 packets, the large AU is dropped (its rest late), the
+	 * others come out, one key-frame request */
+	memset(&g, 0, sizeof(g));
+	dc.max_packets = 300;
+	cr_assert_eq(pc_h264_depack_create(&d, &dc), 0);
+	t_feed_late(d, st, 1, &g);
+	cr_assert_eq(g.n, 2);
+	cr_expect_eq(g.ts[0], st->au[0].ts);
+	cr_expect_eq(g.ts[1], st->au[2].ts);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped, 1);
+	cr_expect_eq(s.keyframe_requests, 1);
+	pc_h264_depack_destroy(d);
+
+	/* And: max_packets above 2^24 is refused */
+	dc.max_packets = (1u << 24) + 1;
+	d = NULL;
+	cr_expect_eq(pc_h264_depack_create(&d, &dc), -EINVAL);
+	cr_expect_null(d);
+	free(st);
+}
+
+Test(h264_rtp, first_au_held_across_two_large_aus)
+{
+	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 100 };
+	struct pc_h264_depack_conf dc = { .max_au_bytes = 1u << 16, .reorder_frames = 2 };
+	struct t_stream *st = t_new_stream();
+	struct pc_h264_depack *d;
+	struct pc_h264_depack_stats s;
+	struct t_got g = { 0 };
+	uint32_t rng = 4;
+
+	/* Given a stream led by an IDR slice (held until two later AUs are complete: its SPS may
+	 * still come), then two IDR AUs of 20000 bytes in FU-A of 100 bytes (410 packets) */
+	memset(st, 0, sizeof(*st));
+	st->naus = 4;
+	for (int i = 0; i < 4; i++)
+		st->au[i].ts = 100u + 3000u * (uint32_t)i;
+	t_au_add(&st->au[0], 0x65, 50, true, &rng);
+	t_au_add(&st->au[1], 0x65, 20000, true, &rng);
+	t_au_add(&st->au[2], 0x65, 20000, true, &rng);
+	t_au_add(&st->au[3], 0x41, 50, true, &rng);
+	t_stream_pack(st, &c, 7);
+	cr_assert_gt(st->npkts, 400);
+	cr_assert_eq(pc_h264_depack_create(&d, &dc), 0);
+	/* When depacketized */
+	t_feed(d, st, NULL, st->npkts, &g);
+	/* Then the first AU is still there when they are complete: all come out */
+	t_expect_all(st, &g);
+	pc_h264_depack_stats(d, &s);
+	cr_expect_eq(s.aus_dropped + s.keyframe_requests, 0);
 	pc_h264_depack_destroy(d);
 	free(st);
 }
