@@ -598,6 +598,22 @@ struct req_args {
 	const char *auth_hdr; /* "Authorization: ..." line without CRLF, or NULL */
 };
 
+/* The headers every request and response of ours ends with (Allow, Supported, our name as
+ * @agent_hdr: User-Agent or Server, then @extra and the body's type), and the body: finishes
+ * @pb, *@len its length. */
+static int finish_msg(struct pc_sip_ua *ua, struct pc_sip_pb *pb, const char *agent_hdr,
+		      const char *extra, const char *ctype, const char *body, size_t bodylen,
+		      size_t *len)
+{
+	pc_sip_pb_printf(pb, "Allow: %s\r\nSupported: %s\r\n%s: %s\r\n", UA_ALLOW, UA_SUPPORTED,
+			 agent_hdr, ua->conf.user_agent ? ua->conf.user_agent : "phonecore");
+	if (extra)
+		pc_sip_pb_printf(pb, "%s", extra);
+	if (ctype)
+		pc_sip_pb_printf(pb, "Content-Type: %s\r\n", ctype);
+	return pc_sip_pb_finish(pb, (struct pc_sip_slice){ body, body ? bodylen : 0 }, len);
+}
+
 /* Builds a request of dialog @d into ua->buf; *@len its length. */
 static int build_request(struct pc_sip_ua *ua, struct acct *a, struct dlg *d,
 			 const struct req_args *r, enum pc_sip_tp tp, size_t *len)
@@ -622,14 +638,7 @@ static int build_request(struct pc_sip_ua *ua, struct acct *a, struct dlg *d,
 		put_contact(ua, &pb, a, tp);
 	if (r->auth_hdr)
 		pc_sip_pb_printf(&pb, "%s\r\n", r->auth_hdr);
-	pc_sip_pb_printf(&pb, "Allow: %s\r\nSupported: %s\r\nUser-Agent: %s\r\n", UA_ALLOW,
-			 UA_SUPPORTED, ua->conf.user_agent ? ua->conf.user_agent : "phonecore");
-	if (r->extra)
-		pc_sip_pb_printf(&pb, "%s", r->extra);
-	if (r->ctype)
-		pc_sip_pb_printf(&pb, "Content-Type: %s\r\n", r->ctype);
-	return pc_sip_pb_finish(&pb, (struct pc_sip_slice){ r->body, r->body ? r->bodylen : 0 },
-				len);
+	return finish_msg(ua, &pb, "User-Agent", r->extra, r->ctype, r->body, r->bodylen, len);
 }
 
 static struct uac_req *req_new(struct pc_sip_ua *ua, enum req_kind kind, unsigned call,
@@ -814,14 +823,7 @@ static int build_response(struct pc_sip_ua *ua, const struct pc_sip_msg *m,
 	}
 	if (r->contact && r->a)
 		put_contact(ua, &pb, r->a, r->tp);
-	pc_sip_pb_printf(&pb, "Allow: %s\r\nSupported: %s\r\nServer: %s\r\n", UA_ALLOW,
-			 UA_SUPPORTED, ua->conf.user_agent ? ua->conf.user_agent : "phonecore");
-	if (r->extra)
-		pc_sip_pb_printf(&pb, "%s", r->extra);
-	if (r->ctype)
-		pc_sip_pb_printf(&pb, "Content-Type: %s\r\n", r->ctype);
-	return pc_sip_pb_finish(&pb, (struct pc_sip_slice){ r->body, r->body ? r->bodylen : 0 },
-				len);
+	return finish_msg(ua, &pb, "Server", r->extra, r->ctype, r->body, r->bodylen, len);
 }
 
 static int respond(struct pc_sip_ua *ua, struct pc_sip_txn *t, const struct pc_sip_msg *m,
