@@ -81,6 +81,8 @@ struct pc_voice_aec_conf {
 	int32_t echo_suppress_dt_db; /* ...in double-talk; 0: -25 */
 	int32_t noise_suppress_db;   /* background noise suppression; 0: -15 */
 	uint32_t flags;		     /* enum pc_voice_aec_flags */
+	uint32_t frame_ms;	     /* one job's frame: 10..60 in steps of 10, run as 10 ms
+				      * blocks; 0: 10 */
 };
 
 /* The defaults (what a zeroed conf means, at 16000 Hz). Flags 0: Speex's preprocessor on the
@@ -100,22 +102,22 @@ void pc_voice_aec_destroy(struct pc_voice_aec *a);
 /* pc_voice_aec_reset - forgets everything learnt (filters, delay, echo model). */
 void pc_voice_aec_reset(struct pc_voice_aec *a);
 
-/* pc_voice_aec_frame_samples - samples per 10 ms frame (80 or 160). */
+/* pc_voice_aec_frame_samples - samples per frame (frame_ms: 80 or 160 per 10 ms). */
 uint32_t pc_voice_aec_frame_samples(const struct pc_voice_aec *a);
 
 /* pc_voice_aec_latency - samples by which the output lags the mic input. */
 uint32_t pc_voice_aec_latency(const struct pc_voice_aec *a);
 
 /*
- * pc_voice_aec_process - one frame: @mic (captured) and @far (played out in the same 10 ms),
- * both borrowed, frame_samples long, into @out (borrowed; may be @mic). Returns 0 or -EINVAL
- * (a NULL buffer). No allocation.
+ * pc_voice_aec_process - one frame: @mic (captured) and @far (played out in the same frame_ms),
+ * both borrowed, frame_samples long, into @out (borrowed; may be @mic), processed as 10 ms
+ * blocks in order. Returns 0 or -EINVAL (a NULL buffer). No allocation.
  */
 int pc_voice_aec_process(struct pc_voice_aec *a, const int16_t *mic, const int16_t *far,
 			 int16_t *out);
 
 struct pc_voice_aec_stats {
-	uint64_t frames;
+	uint64_t frames;	/* 10 ms blocks processed */
 	int32_t delay_ms;	/* bulk delay estimated (-1: none yet) */
 	int32_t delay_comp_ms;	/* far-end delay applied before the filter */
 	uint32_t delay_changes; /* times the applied delay changed */

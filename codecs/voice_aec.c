@@ -123,8 +123,9 @@ struct aec_delay_est {
 
 struct pc_voice_aec {
 	struct pc_voice_aec_conf c;
-	uint32_t n;    /* samples per frame */
-	uint32_t tail; /* filter length, samples */
+	uint32_t n;	 /* samples per 10 ms block */
+	uint32_t blocks; /* blocks per frame (frame_ms / 10) */
+	uint32_t tail;	 /* filter length, samples */
 	SpeexEchoState *ec, *ec2;
 	SpeexPreprocessState *pp;
 
@@ -329,6 +330,10 @@ int pc_voice_aec_create(struct pc_voice_aec **out, const struct pc_voice_aec_con
 		c.echo_suppress_dt_db = -25;
 	if (c.noise_suppress_db == 0)
 		c.noise_suppress_db = -15;
+	if (c.frame_ms == 0)
+		c.frame_ms = 10;
+	if (c.frame_ms % 10 != 0 || c.frame_ms > 60)
+		return -EINVAL;
 	if (c.tail_ms < 20 || c.tail_ms > 500 || c.max_delay_ms > 500 || c.echo_suppress_db > 0 ||
 	    c.echo_suppress_dt_db > 0 || c.noise_suppress_db > 0 || c.echo_suppress_db < -90 ||
 	    c.echo_suppress_dt_db < -90 || c.noise_suppress_db < -90)
@@ -338,6 +343,7 @@ int pc_voice_aec_create(struct pc_voice_aec **out, const struct pc_voice_aec_con
 		return -ENOMEM;
 	a->c = c;
 	a->n = c.rate / 100;
+	a->blocks = c.frame_ms / 10;
 	a->tail = c.tail_ms * c.rate / 1000;
 	a->line_len = c.max_delay_ms * c.rate / 1000 + 2 * a->n;
 	a->de.blk = a->n / AEC_BLOCKS_PER_FRAME;
@@ -435,7 +441,7 @@ void pc_voice_aec_reset(struct pc_voice_aec *a)
 
 uint32_t pc_voice_aec_frame_samples(const struct pc_voice_aec *a)
 {
-	return a->n;
+	return a->n * a->blocks;
 }
 
 uint32_t pc_voice_aec_latency(const struct pc_voice_aec *a)
@@ -879,14 +885,11 @@ static void aec_res(struct pc_voice_aec *a, const int16_t *e, const int16_t *x, 
 	}
 }
 
-int pc_voice_aec_process(struct pc_voice_aec *a, const int16_t *mic, const int16_t *far,
-			 int16_t *out)
+/* One 10 ms block. */
+static void aec_block(struct pc_voice_aec *a, const int16_t *mic, const int16_t *far, int16_t *out)
 {
-	uint32_t n, start;
+	uint32_t n = a->n, start;
 
-	if (a == NULL || mic == NULL || far == NULL || out == NULL)
-		return -EINVAL;
-	n = a->n;
 	/* The far end into its delay line, then the frame comp samples back out of it. */
 	for (uint32_t i = 0; i < n; i++)
 		a->line[(a->line_pos + i) % a->line_len] = far[i];
@@ -912,6 +915,15 @@ int pc_voice_aec_process(struct pc_voice_aec *a, const int16_t *mic, const int16
 	else
 		aec_res(a, a->tmp, a->fard, out);
 	a->frames++;
+}
+
+int pc_voice_aec_process(struct pc_voice_aec *a, const int16_t *mic, const int16_t *far,
+			 int16_t *out)
+{
+	if (a == NULL || mic == NULL || far == NULL || out == NULL)
+		return -EINVAL;
+	for (uint32_t b = 0; b < a->blocks; b++)
+		aec_block(a, mic + b * a->n, far + b * a->n, out + b * a->n);
 	return 0;
 }
 

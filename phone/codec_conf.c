@@ -153,6 +153,7 @@ int pc_codec_conf_voice(const struct pc_config *cfg, struct pc_voice_aec_conf *a
 		"phonecore.voice.aec.suppress_db",
 		"phonecore.voice.aec.suppress_dt_db",
 		"phonecore.voice.noise_suppress_db",
+		"phonecore.voice.aec.frame_ms",
 	};
 	static const char *const bools[] = { "voice.echo_cancellation", "voice.vad", "voice.cng",
 					     "phonecore.voice.agc" };
@@ -169,7 +170,7 @@ int pc_codec_conf_voice(const struct pc_config *cfg, struct pc_voice_aec_conf *a
 	if (rc < 0)
 		return rc;
 	if ((v[0] != 8000 && v[0] != 16000) || v[1] < 20 || v[1] > 500 || v[2] < 0 || v[2] > 500 ||
-	    v[3] >= 0 || v[4] >= 0 || v[5] >= 0) {
+	    v[3] >= 0 || v[4] >= 0 || v[5] >= 0 || v[6] < 10 || v[6] > 60 || v[6] % 10 != 0) {
 		if (errlen > 0)
 			snprintf(err, errlen, "phonecore.voice.*: value out of range");
 		return -EINVAL;
@@ -181,6 +182,7 @@ int pc_codec_conf_voice(const struct pc_config *cfg, struct pc_voice_aec_conf *a
 		aec->echo_suppress_db = (int32_t)v[3];
 		aec->echo_suppress_dt_db = (int32_t)v[4];
 		aec->noise_suppress_db = (int32_t)v[5];
+		aec->frame_ms = (uint32_t)v[6];
 	}
 	if (pre != NULL) {
 		pre->rate = (uint32_t)v[0];

@@ -186,6 +186,7 @@ static const struct pc_cfg_key pc_cfg_global_keys[] = {
 	K_INT("phonecore.video.decoder_threads", "1", 1, 16),
 	K_ONEOF("phonecore.voice.rate", "16000", pc_cfg_voice_rates),
 	K_INT("phonecore.voice.aec.tail_ms", "250", 20, 500),
+	K_INT("phonecore.voice.aec.frame_ms", "10", 10, 60),
 	K_INT("phonecore.voice.aec.max_delay_ms", "320", 0, 500),
 	K_INT("phonecore.voice.aec.suppress_db", "-50", -90, -1),
 	K_INT("phonecore.voice.aec.suppress_dt_db", "-25", -90, -1),

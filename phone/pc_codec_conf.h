@@ -35,11 +35,12 @@
  *   phonecore.voice.rate             8000 or 16000 Hz, the voice path's rate (16000)
  *   phonecore.voice.aec.tail_ms      echo path length modelled, 20..500 ms (250) -> tail_ms
  *   phonecore.voice.aec.max_delay_ms bulk delay searched, 0..500 ms (320) -> max_delay_ms
+ *   phonecore.voice.aec.frame_ms     one canceller job's frame, 10..60 ms in steps of 10 (10)
  *   phonecore.voice.aec.suppress_db  residual echo suppression, near end silent (-50)
  *   phonecore.voice.aec.suppress_dt_db  ... in double-talk (-25)
  *   phonecore.voice.noise_suppress_db   noise suppression, AEC and preprocessor (-15)
  *   phonecore.voice.agc              automatic gain control (0)         -> pre.agc
- * The canceller works on 10 ms frames (one offload job each).
+ * The canceller runs a frame (one offload job) as 10 ms blocks.
  *
  * Thread context: reads the configuration with its getters (not while it is being loaded or
  * set). No allocation.

@@ -568,3 +568,41 @@ Test(voice, vad_marks_speech_and_silence)
 	pc_voice_pre_destroy(p);
 	free(v);
 }
+
+/* A frame of 20 ms (phonecore.voice.aec.frame_ms) is two 10 ms blocks: the same output as two
+ * 10 ms calls, sample for sample. */
+Test(voice, frame_of_20ms_equals_two_blocks_of_10ms)
+{
+	struct pc_voice_aec_conf c10, c20;
+	struct pc_voice_aec *a10, *a20;
+	int16_t far[320], mic[320], o10[320], o20[320];
+	uint32_t seed = 12345;
+
+	pc_voice_aec_conf_default(&c10);
+	c20 = c10;
+	c20.frame_ms = 20;
+	cr_assert_eq(pc_voice_aec_create(&a10, &c10), 0);
+	cr_assert_eq(pc_voice_aec_create(&a20, &c20), 0);
+	cr_assert_eq(pc_voice_aec_frame_samples(a10), 160);
+	cr_assert_eq(pc_voice_aec_frame_samples(a20), 320);
+	for (int f = 0; f < 150; f++) {
+		/* Given a noise far end and its echo (a short decaying path) plus a little noise */
+		for (int i = 0; i < 320; i++) {
+			seed = seed * 1103515245u + 12345u;
+			far[i] = (int16_t)((int32_t)(seed >> 16) % 8000 - 4000);
+		}
+		for (int i = 0; i < 320; i++)
+			mic[i] = (int16_t)(far[i] / 3 + (i > 0 ? far[i - 1] / 5 : 0) +
+					   (int16_t)((seed >> (i % 16)) & 7));
+		/* When one runs 20 ms at once and the other two 10 ms calls */
+		cr_assert_eq(pc_voice_aec_process(a20, mic, far, o20), 0);
+		cr_assert_eq(pc_voice_aec_process(a10, mic, far, o10), 0);
+		cr_assert_eq(pc_voice_aec_process(a10, mic + 160, far + 160, o10 + 160), 0);
+		/* Then the outputs are identical */
+		cr_assert_eq(memcmp(o10, o20, sizeof(o10)), 0, "frame %d differs", f);
+	}
+	c20.frame_ms = 25;
+	cr_assert_eq(pc_voice_aec_create(&a10, &c20), -EINVAL, "not a multiple of 10 ms");
+	pc_voice_aec_destroy(a20);
+	pc_voice_aec_destroy(a10);
+}

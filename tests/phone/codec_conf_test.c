@@ -168,6 +168,7 @@ Test(codec_conf, voice_keys_make_a_canceller_and_a_preprocessor)
 	/* Given 8 kHz, a shorter tail, VAD on and comfort noise off */
 	struct pc_config *cfg = pc_test_cfg_file("phonecore.voice.rate = 8000\n"
 						 "phonecore.voice.aec.tail_ms = 128\n"
+						 "phonecore.voice.aec.frame_ms = 20\n"
 						 "voice.vad = 1\n"
 						 "voice.cng = 0\n"
 						 "phonecore.voice.agc = 1\n");
@@ -188,6 +189,7 @@ Test(codec_conf, voice_keys_make_a_canceller_and_a_preprocessor)
 	cr_assert_not(cng_on);
 	cr_assert_eq(aec.rate, 8000);
 	cr_assert_eq(aec.tail_ms, 128);
+	cr_assert_eq(aec.frame_ms, 20);
 	cr_assert_eq(aec.max_delay_ms, 320);
 	cr_assert_eq(aec.echo_suppress_db, -50);
 	cr_assert_eq(aec.echo_suppress_dt_db, -25);
@@ -197,6 +199,7 @@ Test(codec_conf, voice_keys_make_a_canceller_and_a_preprocessor)
 	cr_assert(pre.agc);
 	cr_assert(pre.denoise);
 	cr_assert_eq(pc_voice_aec_create(&a, &aec), 0);
+	cr_assert_eq(pc_voice_aec_frame_samples(a), 160, "20 ms at 8 kHz");
 	cr_assert_eq(pc_voice_pre_create(&p, &pre), 0);
 	pc_voice_pre_destroy(p);
 	pc_voice_aec_destroy(a);
