@@ -48,6 +48,23 @@ const struct pc_bench_desc *pc_bench_list(size_t *n);
 /* pc_bench_find - the benchmark called @name, or NULL. */
 const struct pc_bench_desc *pc_bench_find(const char *name);
 
+/*
+ * pc_bench_isolate - give CPU @cpu to this process alone until pc_bench_isolate_end(): every
+ * task of other processes that may run elsewhere, the IRQs that may be moved and the unbound
+ * workqueues leave it (bench/isolate.c says what stays). Undone at exit and on the signals
+ * that end a process. Needs the rights to change other tasks' affinity (root).
+ * Returns the number of tasks moved, -EPERM without the rights, -EINVAL for a CPU that is not
+ * online or the only one, -EALREADY when isolating already. Allocates.
+ */
+int pc_bench_isolate(int cpu);
+
+/* pc_bench_isolate_end - put back what pc_bench_isolate() moved; nothing when not isolating. */
+void pc_bench_isolate_end(void);
+
+/* pc_bench_isolate_summary - one line on what isolation did, for the reports; NULL when not
+ * isolating. Static storage. */
+const char *pc_bench_isolate_summary(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,9 @@
  * the relay's loss (its receive queue overflowed), not a shortfall of the generator. Each
  * latency run also records the share of its time the relay and the generator were on a CPU:
  * both poll, so less than 100% means other work preempted them and the tail is the machine's.
+ * `phonecore bench --isolate` (bench/isolate.c) gives the relay's CPU to this process alone for
+ * the run, and DPDK's memory is on hugepages where some are reserved (bench/eal.c): the two
+ * things that decide the latency tail at half load on this machine.
  *
  * Held calls. 1,000 and 10,000 calls at 50 packets/s in each direction (100 per call), both
  * directions through the relay, for a fixed time after a warm-up (latching, ARP): the share of

@@ -90,6 +90,11 @@ int pc_bench_report_create(struct pc_bench_report **out, const char *bench,
 	r->start_ns = pc_bench_now_ns();
 	r->start_nivcsw = nivcsw();
 	r->start_load = load_average();
+	if (pc_bench_isolate_summary() != NULL &&
+	    pc_bench_report_note(r, "%s", pc_bench_isolate_summary()) < 0) {
+		pc_bench_report_destroy(r);
+		return -ENOMEM;
+	}
 	*out = r;
 	return 0;
 

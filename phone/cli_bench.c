@@ -28,6 +28,9 @@ void pc_cli_bench_help(FILE *f)
 		   "  --cpus A,B    CPUs for the two benchmark threads (default 0,1)\n"
 		   "  --io LIST     relay, io: the I/O backends to measure, comma-separated\n"
 		   "                from sockets,uring,dpdk (default all)\n"
+		   "  --isolate     give the second CPU (the media core) to the benchmark alone\n"
+		   "                for the run: other processes' tasks, movable IRQs and unbound\n"
+		   "                workqueues leave it, and are put back after (needs root)\n"
 		   "  -h, --help    this text\n\n"
 		   "benchmarks:\n");
 	for (size_t i = 0; i < n; i++)
@@ -114,16 +117,22 @@ static int run_one(const struct pc_bench_desc *b, struct pc_bench_opts *o, const
 int pc_cli_bench_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' }, { "svg", required_argument, NULL, 's' },
-		{ "dir", required_argument, NULL, 'd' },  { "quick", no_argument, NULL, 'q' },
-		{ "cpus", required_argument, NULL, 'c' }, { "io", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },	  { NULL, 0, NULL, 0 },
+		{ "json", required_argument, NULL, 'j' },
+		{ "svg", required_argument, NULL, 's' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "io", required_argument, NULL, 'i' },
+		{ "isolate", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct pc_bench_opts o = { .cpu_producer = 0, .cpu_consumer = 1, .out = stdout };
 	const char *dir = NULL;
-	const struct pc_bench_desc *b;
+	const struct pc_bench_desc *b, *one;
+	bool isolate = false;
 	size_t n;
-	int c;
+	int c, status;
 
 	opterr = 0;
 	optind = 1;
@@ -159,6 +168,9 @@ int pc_cli_bench_main(int argc, char **argv)
 				return PC_EXIT_USAGE;
 			}
 			break;
+		case 'I':
+			isolate = true;
+			break;
 		case 'h':
 			pc_cli_bench_help(stdout);
 			return PC_EXIT_OK;
@@ -187,32 +199,22 @@ int pc_cli_bench_main(int argc, char **argv)
 		return PC_EXIT_OK;
 	}
 	if (strcmp(argv[optind], "all") == 0) {
-		int status = PC_EXIT_OK, rc;
-
 		if (o.json_path != NULL || o.svg_path != NULL) {
 			fprintf(stderr, "phonecore bench all: use --dir DIR, not --json/--svg\n");
 			return PC_EXIT_USAGE;
 		}
 		if (dir == NULL)
 			dir = "bench/results";
-		rc = mkdir_p(dir);
-		if (rc < 0) {
-			fprintf(stderr, "phonecore bench all: cannot create %s: %s\n", dir,
-				strerror(-rc));
-			return PC_EXIT_FAIL;
+		one = NULL;
+	} else {
+		one = pc_bench_find(argv[optind]);
+		if (one == NULL) {
+			fprintf(stderr,
+				"phonecore bench: unknown benchmark '%s' (try 'phonecore bench "
+				"list')\n",
+				argv[optind]);
+			return PC_EXIT_USAGE;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (run_one(&b[i], &o, dir) != PC_EXIT_OK)
-				status = PC_EXIT_FAIL;
-		return status;
-	}
-	b = pc_bench_find(argv[optind]);
-	if (b == NULL) {
-		fprintf(stderr,
-			"phonecore bench: unknown benchmark '%s' (try 'phonecore bench "
-			"list')\n",
-			argv[optind]);
-		return PC_EXIT_USAGE;
 	}
 	if (dir != NULL) {
 		int rc = mkdir_p(dir);
@@ -223,5 +225,26 @@ int pc_cli_bench_main(int argc, char **argv)
 			return PC_EXIT_FAIL;
 		}
 	}
-	return run_one(b, &o, dir);
+	if (isolate) {
+		int rc = pc_bench_isolate(o.cpu_consumer);
+
+		if (rc < 0) {
+			fprintf(stderr, "phonecore bench: --isolate: cannot isolate CPU %d: %s\n",
+				o.cpu_consumer,
+				rc == -EPERM ? "not allowed to move other tasks (run as root)" :
+					       strerror(-rc));
+			return PC_EXIT_FAIL;
+		}
+		fprintf(stderr, "phonecore bench: %s\n", pc_bench_isolate_summary());
+	}
+	if (one != NULL) {
+		status = run_one(one, &o, dir);
+	} else {
+		status = PC_EXIT_OK;
+		for (size_t i = 0; i < n; i++)
+			if (run_one(&b[i], &o, dir) != PC_EXIT_OK)
+				status = PC_EXIT_FAIL;
+	}
+	pc_bench_isolate_end();
+	return status;
 }

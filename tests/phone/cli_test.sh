@@ -31,6 +31,9 @@ expect 2 "option '--json' needs a value" -- "$bin" bench ring --json
 expect 2 "unknown benchmark 'nosuch'" -- "$bin" bench nosuch
 expect 2 "--cpus wants A,B" -- "$bin" bench --cpus 1 ring
 expect 2 "name one benchmark" -- "$bin" bench
+# --isolate refuses a CPU it cannot take (before moving anything), and is checked after the name.
+expect 1 "--isolate: cannot isolate CPU 4000" -- "$bin" bench --isolate --cpus 0,4000 ring
+expect 2 "unknown benchmark 'nosuch'" -- "$bin" bench --isolate nosuch
 expect 2 "usage: phonecore" -- "$bin"
 
 # config: small files in a temporary directory.
