@@ -46,6 +46,8 @@
  * processes that do not take the lock). */
 #define EAL_HUGE_FREE_MIN 320L
 #define EAL_HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+/* Pages promised to a mapping but not faulted yet: counted in free_hugepages, not available. */
+#define EAL_HUGE_RESV "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages"
 #define EAL_LOCK "/tmp/phonecore-eal.lock"
 
 static pthread_once_t eal_once = PTHREAD_ONCE_INIT;
@@ -66,7 +68,7 @@ static bool huge_usable(void)
 {
 	char line[512];
 	bool mounted = false;
-	long free_pages = 0;
+	long free_pages = 0, resv_pages = 0;
 	FILE *f = fopen("/proc/mounts", "r");
 
 	if (f == NULL)
@@ -82,7 +84,13 @@ static bool huge_usable(void)
 	if (fscanf(f, "%ld", &free_pages) != 1)
 		free_pages = 0;
 	fclose(f);
-	return mounted && free_pages >= EAL_HUGE_FREE_MIN;
+	f = fopen(EAL_HUGE_RESV, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &resv_pages) != 1)
+			resv_pages = 0;
+		fclose(f);
+	}
+	return mounted && free_pages - resv_pages >= EAL_HUGE_FREE_MIN;
 }
 
 static void eal_start_once(void)
@@ -98,7 +106,10 @@ static void eal_start_once(void)
 	size_t len = 0;
 	int rc, lock;
 
-	lock = open(EAL_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	/* O_NOFOLLOW: /tmp is everyone's; read-only is enough for flock(). */
+	lock = open(EAL_LOCK, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (lock < 0 && errno == EACCES) /* another user's file and fs.protected_regular */
+		lock = open(EAL_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (lock >= 0 && flock(lock, LOCK_EX) < 0) {
 		close(lock);
 		lock = -1;

@@ -13,11 +13,14 @@
  *
  * Undo. Everything moved is written down and put back by pc_bench_isolate_end(), at exit
  * (atexit), and from a handler of the signals that end a process (SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT and the crashes), which restores with system calls only and re-raises. Tasks that
+ * SIGQUIT and the crashes), which restores with system calls only and then re-raises, or calls
+ * the handler that was there before (ASan's, the program's). A signal that was ignored stays so
+ * (SIGHUP under nohup). Only the process that isolated restores (a fork()ed child before its
+ * exec has the handler and a copy of the lists, and does nothing). Tasks that
  * started during the run inherited the narrowed affinity from a moved parent: at the end, a task
- * of another process that started after the isolation and whose affinity is exactly "every
- * online CPU but this one" gets every online CPU back (a task pinned so on purpose in that
- * window is widened too: the one case this cannot tell apart).
+ * of another process that started after the isolation and whose affinity is a moved task's
+ * narrowed one gets the CPU back (a task pinned so on purpose in that window is widened too: the
+ * one case this cannot tell apart). The signal path does not do this walk.
  *
  * Thread context: the calling thread (the CLI's); the signal handler on any. Allocates: the
  * list of moved tasks, at isolate time only.
@@ -27,6 +30,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,7 @@
 
 #define ISO_WQ_MASK "/sys/devices/virtual/workqueue/cpumask"
 #define ISO_IRQ_MAX 1024
+#define ISO_MASK_LEN 320 /* a %*pb mask of CPU_SETSIZE CPUs: 32 groups of 8 digits and a comma */
 
 struct iso_task {
 	pid_t tid;
@@ -47,11 +52,12 @@ struct iso_task {
 
 struct iso_irq {
 	char path[48]; /* its smp_affinity_list */
-	char old[64];  /* as read */
+	char old[128]; /* as read */
 };
 
 static struct {
-	bool active;
+	volatile sig_atomic_t active;
+	pid_t owner; /* the process that isolated: not its fork()ed children */
 	int cpu;
 	cpu_set_t online;	/* CPUs this system has online (from our own process's view) */
 	struct iso_task *tasks; /* moved, with their old affinity */
@@ -60,13 +66,19 @@ static struct {
 	size_t nirqs;
 	unsigned irqs_fixed;   /* IRQs whose affinity could not be changed */
 	unsigned tasks_stayed; /* tasks that may run on the CPU alone or refused (kernel threads) */
-	char wq_old[64];       /* the workqueue cpumask before, "" if untouched */
+	unsigned tasks_denied; /* EPERM: no right to move other users' tasks */
+	char wq_old[ISO_MASK_LEN];	/* the workqueue cpumask before, "" if untouched */
 	unsigned long long start_ticks; /* when isolation began, clock ticks since boot */
 	char summary[256];
 } iso;
 
-static const int iso_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV,
-				   SIGBUS, SIGFPE,  SIGILL, SIGABRT };
+/* The signals whose default action ends the process (SIGKILL cannot be caught). */
+static const int iso_signals[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,	 SIGPIPE, SIGALRM, SIGUSR1,
+				   SIGUSR2, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSEGV, SIGBUS,
+				   SIGFPE,  SIGILL,  SIGABRT, SIGSYS,	 SIGTRAP };
+#define ISO_NSIG (sizeof(iso_signals) / sizeof(iso_signals[0]))
+static struct sigaction iso_old_act[ISO_NSIG];
+static bool iso_hooked[ISO_NSIG]; /* on_signal installed (the disposition was not SIG_IGN) */
 
 /* --- small helpers (async-signal-safe where the restore path uses them) ----------------------- */
 
@@ -93,6 +105,8 @@ static int read_file(const char *path, char *buf, size_t len)
 	close(fd);
 	if (n < 0)
 		return -EIO;
+	if ((size_t)n == len - 1)
+		return -EOVERFLOW; /* may not be all of it */
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
@@ -127,25 +141,88 @@ static int parse_cpulist(const char *s, cpu_set_t *set)
 	return 0;
 }
 
-/* A set as a hex mask, as the workqueue cpumask file takes it (CPUs below 64). */
-static void format_hexmask(const cpu_set_t *set, char *buf, size_t len)
+/* A kernel bitmap as sysfs prints it ("%*pb": hex, a comma every 32 bits: "ff,ffffffff"). */
+static int parse_hexmask(const char *s, cpu_set_t *set)
 {
-	unsigned long long m = 0;
+	size_t n = strlen(s);
+	int bit = 0;
 
-	for (int c = 0; c < 64; c++)
-		if (CPU_ISSET(c, set))
-			m |= 1ull << c;
-	snprintf(buf, len, "%llx", m);
+	CPU_ZERO(set);
+	while (n > 0) {
+		char ch = s[--n];
+		int v;
+
+		if (ch == ',')
+			continue;
+		if (ch >= '0' && ch <= '9')
+			v = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			v = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			v = ch - 'A' + 10;
+		else
+			return -EINVAL;
+		for (int i = 0; i < 4; i++, bit++) {
+			if (!((v >> i) & 1))
+				continue;
+			if (bit >= CPU_SETSIZE)
+				return -EINVAL;
+			CPU_SET(bit, set);
+		}
+	}
+	return 0;
 }
 
-static void format_cpulist(const cpu_set_t *set, char *buf, size_t len)
+static unsigned hexmask_group(const cpu_set_t *set, int g)
+{
+	unsigned w = 0;
+
+	for (int i = 0; i < 32; i++)
+		if (CPU_ISSET(32 * g + i, set))
+			w |= 1u << i;
+	return w;
+}
+
+/* A set in the same form, as the workqueue cpumask file takes it; -ENOSPC if @len is short. */
+static int format_hexmask(const cpu_set_t *set, char *buf, size_t len)
+{
+	int top = CPU_SETSIZE / 32 - 1;
+	size_t off = 0;
+
+	while (top > 0 && hexmask_group(set, top) == 0)
+		top--;
+	for (int g = top; g >= 0; g--) {
+		int k = snprintf(buf + off, len - off, g == top ? "%x" : ",%08x",
+				 hexmask_group(set, g));
+
+		if (k < 0 || (size_t)k >= len - off)
+			return -ENOSPC;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+/* A set as a CPU list with ranges ("0,2-71"); -ENOSPC if @len is short. */
+static int format_cpulist(const cpu_set_t *set, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (int c = 0; c < CPU_SETSIZE && off < len; c++)
-		if (CPU_ISSET(c, set))
-			off += (size_t)snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		int e = c, k;
+
+		if (!CPU_ISSET(c, set))
+			continue;
+		while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set))
+			e++;
+		k = e > c ? snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "", c, e) :
+			    snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
+		if (k < 0 || (size_t)k >= len - off)
+			return -ENOSPC;
+		off += (size_t)k;
+		c = e;
+	}
+	return 0;
 }
 
 static int set_affinity(pid_t tid, const cpu_set_t *set)
@@ -155,28 +232,50 @@ static int set_affinity(pid_t tid, const cpu_set_t *set)
 
 /* --- restore ---------------------------------------------------------------------------------- */
 
-/* System calls only: also called from the signal handler. */
+/* System calls only: also called from the signal handler, maybe on two threads at once, so it
+ * changes nothing in iso (putting back twice is harmless). */
 static void restore_saved(void)
 {
 	for (size_t i = 0; i < iso.ntasks; i++)
 		(void)set_affinity(iso.tasks[i].tid, &iso.tasks[i].old); /* ESRCH: it ended */
-	iso.ntasks = 0;
 	for (size_t i = 0; i < iso.nirqs; i++)
 		(void)write_file(iso.irqs[i].path, iso.irqs[i].old);
-	iso.nirqs = 0;
 	if (iso.wq_old[0] != '\0')
 		(void)write_file(ISO_WQ_MASK, iso.wq_old);
-	iso.wq_old[0] = '\0';
 }
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	if (iso.active) {
-		iso.active = false;
+	size_t i = 0;
+
+	/* A fork()ed child (before its exec) has the handler and a copy of iso: not its to undo. */
+	if (iso.active && getpid() == iso.owner)
 		restore_saved();
+	while (i < ISO_NSIG && iso_signals[i] != sig)
+		i++;
+	if (i < ISO_NSIG && (iso_old_act[i].sa_flags & SA_SIGINFO)) {
+		iso_old_act[i].sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (i < ISO_NSIG && iso_old_act[i].sa_handler != SIG_DFL) {
+		iso_old_act[i].sa_handler(sig);
+		return;
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* The ending signals that are not crashes, blocked while the lists change or are put back. */
+static void block_ending_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ISO_NSIG; i++)
+		if (iso_signals[i] != SIGSEGV && iso_signals[i] != SIGBUS &&
+		    iso_signals[i] != SIGFPE && iso_signals[i] != SIGILL)
+			sigaddset(&set, iso_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 /* Each task of each other process: @fn(pid, tid). */
@@ -241,31 +340,46 @@ static unsigned long long now_ticks(void)
 	       (unsigned long long)ts.tv_nsec / (1000000000ull / (unsigned long long)hz);
 }
 
-/* A task that started during the run with the narrowed affinity: every online CPU back. */
+/* A task that started during the run with an affinity that is a moved task's narrowed one (it
+ * inherited it from a moved parent or creating thread): the CPU back. */
 static void widen_inherited(long pid, pid_t tid)
 {
-	cpu_set_t cur, narrowed;
+	cpu_set_t cur, wide;
 
-	if (sched_getaffinity(tid, sizeof(cur), &cur) < 0)
+	if (sched_getaffinity(tid, sizeof(cur), &cur) < 0 || CPU_ISSET(iso.cpu, &cur))
 		return;
-	narrowed = iso.online;
-	CPU_CLR(iso.cpu, &narrowed);
-	if (CPU_EQUAL(&cur, &narrowed) && task_start_ticks(pid, tid) >= iso.start_ticks)
-		(void)set_affinity(tid, &iso.online);
+	wide = cur;
+	CPU_SET(iso.cpu, &wide);
+	for (size_t i = 0; i < iso.ntasks; i++) {
+		if (!CPU_EQUAL(&wide, &iso.tasks[i].old))
+			continue;
+		if (task_start_ticks(pid, tid) >= iso.start_ticks)
+			(void)set_affinity(tid, &wide);
+		return;
+	}
 }
 
 void pc_bench_isolate_end(void)
 {
-	if (!iso.active)
-		return;
-	iso.active = false;
+	sigset_t old;
+
+	if (!iso.active || getpid() != iso.owner)
+		return; /* not isolating, or a fork()ed child of the process that is */
+	/* A Ctrl-C now waits until everything is back (on this thread; on another, the handler
+	 * puts back the same things). iso.active stays set until then for the handler. */
+	block_ending_signals(&old);
 	restore_saved();
 	for_each_other_task(widen_inherited);
-	for (size_t i = 0; i < sizeof(iso_signals) / sizeof(iso_signals[0]); i++)
-		signal(iso_signals[i], SIG_DFL);
-	free(iso.tasks);
-	iso.tasks = NULL;
-	iso.cap = 0;
+	for (size_t i = 0; i < ISO_NSIG; i++)
+		if (iso_hooked[i])
+			sigaction(iso_signals[i], &iso_old_act[i], NULL);
+	iso.active = false;
+	atomic_signal_fence(memory_order_seq_cst);
+	iso.ntasks = iso.nirqs = 0;
+	iso.wq_old[0] = '\0';
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* iso.tasks is kept (reused by the next isolation): a handler on another thread may still
+	 * be reading it. */
 }
 
 /* --- isolate ---------------------------------------------------------------------------------- */
@@ -273,6 +387,7 @@ void pc_bench_isolate_end(void)
 static void move_task(long pid, pid_t tid)
 {
 	cpu_set_t cur, next;
+	int rc;
 
 	(void)pid;
 	if (sched_getaffinity(tid, sizeof(cur), &cur) < 0 || !CPU_ISSET(iso.cpu, &cur))
@@ -292,8 +407,13 @@ static void move_task(long pid, pid_t tid)
 	}
 	next = cur;
 	CPU_CLR(iso.cpu, &next);
-	if (set_affinity(tid, &next) < 0) {
-		iso.tasks_stayed++; /* PF_NO_SETAFFINITY, or it ended */
+	rc = set_affinity(tid, &next);
+	if (rc == -EPERM) {
+		iso.tasks_denied++; /* another user's task, without CAP_SYS_NICE */
+		return;
+	}
+	if (rc < 0) {
+		iso.tasks_stayed++; /* PF_NO_SETAFFINITY (EINVAL), or it ended */
 		return;
 	}
 	iso.tasks[iso.ntasks].tid = tid;
@@ -309,7 +429,7 @@ static void move_irqs(void)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		char path[48], old[64], next[64];
+		char path[48], old[sizeof(iso.irqs[0].old)], next[sizeof(iso.irqs[0].old)];
 		cpu_set_t cur;
 		long irq = strtol(e->d_name, NULL, 10);
 
@@ -325,8 +445,7 @@ static void move_irqs(void)
 			iso.irqs_fixed++;
 			continue;
 		}
-		format_cpulist(&cur, next, sizeof(next));
-		if (write_file(path, next) < 0) {
+		if (format_cpulist(&cur, next, sizeof(next)) < 0 || write_file(path, next) < 0) {
 			iso.irqs_fixed++; /* managed IRQs: the kernel keeps them where they are */
 			continue;
 		}
@@ -339,9 +458,10 @@ static void move_irqs(void)
 
 int pc_bench_isolate(int cpu)
 {
-	char online[256], wq[64];
+	char online[256], wq[ISO_MASK_LEN];
 	cpu_set_t wqset;
 	bool wq_moved = false;
+	sigset_t oldmask;
 	int rc;
 
 	if (iso.active)
@@ -356,42 +476,51 @@ int pc_bench_isolate(int cpu)
 	memset(iso.summary, 0, sizeof(iso.summary));
 	iso.cpu = cpu;
 	iso.ntasks = iso.nirqs = 0;
-	iso.irqs_fixed = iso.tasks_stayed = 0;
+	iso.irqs_fixed = iso.tasks_stayed = iso.tasks_denied = 0;
 	iso.wq_old[0] = '\0';
 	iso.start_ticks = now_ticks();
+	iso.owner = getpid();
 	iso.active = true;
-	for (size_t i = 0; i < sizeof(iso_signals) / sizeof(iso_signals[0]); i++)
-		signal(iso_signals[i], on_signal);
+	/* Not on a signal that was ignored (nohup); before a handler that was there (chained). */
+	for (size_t i = 0; i < ISO_NSIG; i++) {
+		struct sigaction act = { .sa_sigaction = on_signal };
+
+		iso_hooked[i] = false;
+		if (sigaction(iso_signals[i], NULL, &iso_old_act[i]) < 0 ||
+		    iso_old_act[i].sa_handler == SIG_IGN)
+			continue;
+		act.sa_mask = iso_old_act[i].sa_mask;
+		act.sa_flags = SA_SIGINFO | SA_RESTART | (iso_old_act[i].sa_flags & SA_ONSTACK);
+		iso_hooked[i] = sigaction(iso_signals[i], &act, NULL) == 0;
+	}
 	{
 		static bool registered;
 
 		if (!registered && atexit(pc_bench_isolate_end) == 0)
 			registered = true;
 	}
+	/* While the lists grow (realloc, a task moved but not yet written down), an ending signal
+	 * waits: the handler would read a freed list or miss a task. */
+	block_ending_signals(&oldmask);
 	for_each_other_task(move_task);
-	if (iso.ntasks == 0 && iso.tasks_stayed == 0) {
+	if (iso.tasks_denied > 0) {
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		pc_bench_isolate_end();
-		return -EPERM; /* not even one could be looked at: no such rights */
+		return -EPERM; /* some tasks may not be moved by us: no such rights */
 	}
 	move_irqs();
-	if (read_file(ISO_WQ_MASK, wq, sizeof(wq)) == 0) {
-		unsigned long long m = strtoull(wq, NULL, 16);
+	if (read_file(ISO_WQ_MASK, wq, sizeof(wq)) == 0 && parse_hexmask(wq, &wqset) == 0 &&
+	    CPU_ISSET(cpu, &wqset) && CPU_COUNT(&wqset) > 1) {
+		char next[ISO_MASK_LEN];
 
-		CPU_ZERO(&wqset);
-		for (int c = 0; c < 64; c++)
-			if ((m >> c) & 1u)
-				CPU_SET(c, &wqset);
-		if (CPU_ISSET(cpu, &wqset) && CPU_COUNT(&wqset) > 1) {
-			char next[64];
-
-			CPU_CLR(cpu, &wqset);
-			format_hexmask(&wqset, next, sizeof(next));
-			if (write_file(ISO_WQ_MASK, next) == 0) {
-				snprintf(iso.wq_old, sizeof(iso.wq_old), "%s", wq);
-				wq_moved = true;
-			}
+		CPU_CLR(cpu, &wqset);
+		if (format_hexmask(&wqset, next, sizeof(next)) == 0 &&
+		    write_file(ISO_WQ_MASK, next) == 0) {
+			snprintf(iso.wq_old, sizeof(iso.wq_old), "%s", wq);
+			wq_moved = true;
 		}
 	}
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	snprintf(iso.summary, sizeof(iso.summary),
 		 "CPU %d isolated for the run (--isolate): %zu tasks of other processes and %zu "
 		 "IRQs moved off it (restored after); left on it: %u tasks bound to it (per-CPU "

@@ -30,21 +30,30 @@ static void need_two_cpus_and_root(void)
 		cr_skip_test("one CPU online: nowhere to move the others to");
 }
 
-/* A process that sleeps until killed, with affinity @set. */
+/* A process that sleeps until killed, with affinity @set: set before this returns (the child
+ * says so on a pipe), so that it cannot undo a move made after. */
 static pid_t sleeper(const cpu_set_t *set)
 {
-	pid_t pid = fork();
+	int fds[2];
+	pid_t pid;
+	char c;
 
+	cr_assert_eq(pipe(fds), 0, "pipe: %s", strerror(errno));
+	pid = fork();
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		sched_setaffinity(0, sizeof(*set), set);
+		(void)!write(fds[1], "s", 1);
 		/* Not Criterion's pipes: the runner waits for them to close. Gone with the test
 		 * when an assertion ends it before reap(). */
 		close_range(3, ~0u, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sched_setaffinity(0, sizeof(*set), set);
 		for (;;)
 			pause();
 	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1, "the sleeper did not start");
+	close(fds[0]);
 	return pid;
 }
 
@@ -72,18 +81,6 @@ static cpu_set_t two_cpus(void)
 	return s;
 }
 
-/* Waits for @pid's affinity to become @want (a forked child sets its own at start). */
-static void settle(pid_t pid, const cpu_set_t *want)
-{
-	for (int i = 0; i < 1000; i++) {
-		cpu_set_t s = affinity_of(pid);
-
-		if (CPU_EQUAL(&s, want))
-			return;
-		usleep(1000);
-	}
-}
-
 Test(isolate, moves_other_processes_off_the_cpu_and_back)
 {
 	cpu_set_t both = two_cpus(), only0, s;
@@ -94,7 +91,6 @@ Test(isolate, moves_other_processes_off_the_cpu_and_back)
 	CPU_ZERO(&only0);
 	CPU_SET(0, &only0);
 	a = sleeper(&both);
-	settle(a, &both);
 
 	moved = pc_bench_isolate(ISO_CPU);
 	cr_assert_geq(moved, 1, "pc_bench_isolate: %d", moved);
@@ -109,7 +105,6 @@ Test(isolate, moves_other_processes_off_the_cpu_and_back)
 	/* A process started during the run with the narrowed affinity, as a moved parent's child
 	 * inherits it: widened at the end (the online CPUs may be more than two). */
 	late = sleeper(&only0);
-	settle(late, &only0);
 
 	pc_bench_isolate_end();
 	cr_assert_null(pc_bench_isolate_summary());
@@ -135,8 +130,6 @@ Test(isolate, leaves_processes_pinned_before_alone)
 	CPU_SET(ISO_CPU, &only1);
 	p0 = sleeper(&only0);
 	p1 = sleeper(&only1);
-	settle(p0, &only0);
-	settle(p1, &only1);
 	/* The widening looks at start times in 10 ms ticks: start isolating in a later one. */
 	usleep(30000);
 	cr_assert_geq(pc_bench_isolate(ISO_CPU), 0);
@@ -160,7 +153,6 @@ Test(isolate, a_killed_benchmark_puts_affinities_back)
 
 	need_two_cpus_and_root();
 	a = sleeper(&both);
-	settle(a, &both);
 	cr_assert_eq(pipe(pipefd), 0);
 	bench = fork();
 	cr_assert_geq(bench, 0);
