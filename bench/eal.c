@@ -63,12 +63,25 @@ static int first_allowed_cpu(const cpu_set_t *set)
 	return 0;
 }
 
+/* The number in the file at @path; 0 when it cannot be read. */
+static long read_count(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 /* A hugetlbfs of 2 MiB pages is mounted and enough of them are free. */
 static bool huge_usable(void)
 {
 	char line[512];
 	bool mounted = false;
-	long free_pages = 0, resv_pages = 0;
 	FILE *f = fopen("/proc/mounts", "r");
 
 	if (f == NULL)
@@ -78,19 +91,8 @@ static bool huge_usable(void)
 			strstr(line, " hugetlbfs ") != NULL &&
 			(strstr(line, "pagesize=2M") != NULL || strstr(line, "pagesize=") == NULL);
 	fclose(f);
-	f = fopen(EAL_HUGE_FREE, "r");
-	if (f == NULL)
-		return false;
-	if (fscanf(f, "%ld", &free_pages) != 1)
-		free_pages = 0;
-	fclose(f);
-	f = fopen(EAL_HUGE_RESV, "r");
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &resv_pages) != 1)
-			resv_pages = 0;
-		fclose(f);
-	}
-	return mounted && free_pages - resv_pages >= EAL_HUGE_FREE_MIN;
+	return mounted &&
+	       read_count(EAL_HUGE_FREE) - read_count(EAL_HUGE_RESV) >= EAL_HUGE_FREE_MIN;
 }
 
 static void eal_start_once(void)

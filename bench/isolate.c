@@ -460,7 +460,6 @@ int pc_bench_isolate(int cpu)
 {
 	char online[256], wq[ISO_MASK_LEN];
 	cpu_set_t wqset;
-	bool wq_moved = false;
 	sigset_t oldmask;
 	int rc;
 
@@ -473,7 +472,6 @@ int pc_bench_isolate(int cpu)
 		return rc < 0 ? rc : -EINVAL;
 	if (!CPU_ISSET(cpu, &iso.online) || CPU_COUNT(&iso.online) < 2)
 		return -EINVAL; /* nowhere to move the others to */
-	memset(iso.summary, 0, sizeof(iso.summary));
 	iso.cpu = cpu;
 	iso.ntasks = iso.nirqs = 0;
 	iso.irqs_fixed = iso.tasks_stayed = iso.tasks_denied = 0;
@@ -515,10 +513,8 @@ int pc_bench_isolate(int cpu)
 
 		CPU_CLR(cpu, &wqset);
 		if (format_hexmask(&wqset, next, sizeof(next)) == 0 &&
-		    write_file(ISO_WQ_MASK, next) == 0) {
+		    write_file(ISO_WQ_MASK, next) == 0)
 			snprintf(iso.wq_old, sizeof(iso.wq_old), "%s", wq);
-			wq_moved = true;
-		}
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	snprintf(iso.summary, sizeof(iso.summary),
@@ -527,7 +523,7 @@ int pc_bench_isolate(int cpu)
 		 "kernel threads), %u IRQs the kernel keeps there, the scheduler tick; unbound "
 		 "workqueues %s",
 		 cpu, iso.ntasks, iso.nirqs, iso.tasks_stayed, iso.irqs_fixed,
-		 wq_moved ? "moved" : "not moved");
+		 iso.wq_old[0] != '\0' ? "moved" : "not moved");
 	return (int)iso.ntasks;
 }
 

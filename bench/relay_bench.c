@@ -329,7 +329,8 @@ static const char *gen_dpdk_start(struct gen *g)
 		.backend = PC_IO_DPDK,
 		.pkts = 32768,
 		.max_ports = 4,
-		.eal_args = "--no-huge --no-pci",
+		/* No eal_args: EAL is the benchmarks' (bench/eal.c: hugepages where reserved),
+		 * started below; the port is a net_ring end made by pc_bench_netring_port(). */
 		.dpdk_ipv4 = htonl(RELAY_DPDK_GEN_IP),
 	};
 	int rc, port;
@@ -954,8 +955,8 @@ static int run_phonecore(struct gen *g, enum pc_io_backend b, int cpu, const str
 		.backend = b,
 		.pkts = 16384,
 		.max_ports = 2 * g->ncalls + 8,
-		.no_fallback = true,
-		.eal_args = "--no-huge --no-pci",
+		.no_fallback =
+			true, /* dpdk: EAL and the port are the generator's (gen_dpdk_start) */
 	};
 	struct pc_loop_conf lc = { .max_streams = g->ncalls,
 				   .idle = j->held ? PC_LOOP_IDLE_SLEEP : PC_LOOP_IDLE_POLL };

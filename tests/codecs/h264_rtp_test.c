@@ -915,30 +915,44 @@ static void t_prefix_swap(const struct pc_h264_pack_conf *c, uint8_t prefix, siz
 	free(st);
 }
 
+/* Each prefix NAL type (SEI, SPS, AUD) swapped with the first slice, over @n cases of t_prefix_swap()'s
+ * slice size, reorder depth and "across the next AU". */
+struct t_swap_case {
+	size_t slice_len;
+	uint16_t reorder_frames;
+	bool past_next;
+};
+
+static void t_prefix_swaps(const struct pc_h264_pack_conf *c, const struct t_swap_case *k, size_t n)
+{
+	static const uint8_t prefix[] = { 0x06, 0x67, 0x09 };
+
+	for (size_t i = 0; i < sizeof(prefix); i++)
+		for (size_t j = 0; j < n; j++)
+			t_prefix_swap(c, prefix[i], k[j].slice_len, k[j].reorder_frames,
+				      k[j].past_next);
+}
+
 Test(h264_rtp, swap_of_prefix_and_first_slice_mode0)
 {
 	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_SINGLE, .max_payload = 1400 };
-	static const uint8_t prefix[] = { 0x06, 0x67, 0x09 };
+	/* with no reordering allowed, two AUs of it, and two across the next AU as well */
+	static const struct t_swap_case k[] = { { 300, 0, false },
+						{ 300, 2, false },
+						{ 300, 2, true } };
 
-	for (size_t i = 0; i < sizeof(prefix); i++) {
-		t_prefix_swap(&c, prefix[i], 300, 0, false);
-		t_prefix_swap(&c, prefix[i], 300, 2, false);
-		/* And: with two AUs of reordering allowed, across the next AU as well */
-		t_prefix_swap(&c, prefix[i], 300, 2, true);
-	}
+	t_prefix_swaps(&c, k, sizeof(k) / sizeof(k[0]));
 }
 
 Test(h264_rtp, swap_of_prefix_and_first_slice_mode1)
 {
 	struct pc_h264_pack_conf c = { .mode = PC_H264_MODE_NON_INTERLEAVED, .max_payload = 500 };
-	static const uint8_t prefix[] = { 0x06, 0x67, 0x09 };
+	/* a single NAL slice, and one in three FU-A */
+	static const struct t_swap_case k[] = { { 300, 0, false },
+						{ 1200, 0, false },
+						{ 1200, 2, true } };
 
-	for (size_t i = 0; i < sizeof(prefix); i++) {
-		/* a single NAL slice, and one in three FU-A */
-		t_prefix_swap(&c, prefix[i], 300, 0, false);
-		t_prefix_swap(&c, prefix[i], 1200, 0, false);
-		t_prefix_swap(&c, prefix[i], 1200, 2, true);
-	}
+	t_prefix_swaps(&c, k, sizeof(k) / sizeof(k[0]));
 }
 
 Test(h264_rtp, lost_au_before_first_slice_waits_one_au)
